@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import ScopedRateThrottle
+
+from surfaces.urls import auth_patterns, dashboard_patterns, h5_patterns, workbench_patterns
+
+from . import health
+from .api_root import api_root
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password, get the token for ``Authorization: Token <key>``."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"
+
+
+api_v1 = [
+    path("", api_root, name="api-root"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include("stores.api.urls")),
+    path("", include("customers.api.urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("dashboard/", include(dashboard_patterns)),
+    path("m/", include(workbench_patterns)),
+    path("h5/", include(h5_patterns)),
+    path("", include(auth_patterns)),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
