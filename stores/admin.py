@@ -1,0 +1,125 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .admin_base import ScopedModelAdmin
+from .models import HeadOffice, Product, Region, Staff, Store
+
+admin.site.site_header = _("StoreLink head office")
+admin.site.site_title = _("StoreLink")
+admin.site.index_title = _("Head-office administration")
+
+
+@admin.register(HeadOffice)
+class HeadOfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "service_phone"]
+
+    def has_add_permission(self, request):
+        return not HeadOffice.objects.exists()
+
+
+class StoreInline(admin.TabularInline):
+    model = Store
+    fields = ["code", "name", "city", "is_active"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedModelAdmin):
+    list_display = ["name", "code", "store_count"]
+    search_fields = ["name", "code"]
+    inlines = [StoreInline]
+
+    @admin.display(description=_("stores"))
+    def store_count(self, obj):
+        return obj.stores.count()
+
+
+@admin.register(Store)
+class StoreAdmin(ScopedModelAdmin):
+    list_display = ["name", "code", "region", "city", "phone", "is_active"]
+    list_filter = ["region", "city", "is_active"]
+    search_fields = ["name", "code", "city", "address"]
+    list_select_related = ["region"]
+    fieldsets = [
+        (None, {"fields": ["region", "name", "code", "is_active"]}),
+        (_("Location and contact"), {"fields": ["city", "address", "phone", "opening_hours", "photo"]}),
+        (_("Wi-Fi"), {"fields": ["wifi_ssid", "wifi_password"]}),
+    ]
+
+
+class StaffCreationForm(forms.ModelForm):
+    username = forms.CharField(label=_("login name"), max_length=150)
+    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput, min_length=8)
+
+    class Meta:
+        model = Staff
+        fields = ["name", "role", "region", "store", "job_number", "phone", "wechat_id", "wecom_userid"]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username=username).exists():
+            raise forms.ValidationError(_("This login name is taken."))
+        return username
+
+
+@admin.register(Staff)
+class StaffAdmin(ScopedModelAdmin):
+    list_display = ["job_number", "name", "role", "store", "region", "phone", "is_active"]
+    list_filter = ["role", "is_active", "store__region", "store"]
+    search_fields = ["name", "job_number", "phone", "user__username"]
+    list_select_related = ["store", "region", "user"]
+    readonly_fields = ["user"]
+    actions = ["deactivate"]
+    fields = [
+        "user", "name", "role", "region", "store", "job_number", "phone", "avatar",
+        "wechat_id", "wecom_userid", "is_active", "joined_on", "left_on",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = StaffCreationForm
+            kwargs["fields"] = None
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["username", "password", *StaffCreationForm.Meta.fields]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.staff_update(staff=obj, **{f: form.cleaned_data[f] for f in form.changed_data
+                                               if f in services.STAFF_EDITABLE})
+            return
+        data = form.cleaned_data
+        created = services.staff_create(
+            username=data["username"],
+            password=data["password"],
+            name=data["name"],
+            role=data["role"],
+            job_number=data["job_number"],
+            store=data.get("store"),
+            region=data.get("region"),
+            phone=data.get("phone", ""),
+        )
+        # The admin logs and redirects with the unsaved instance it built: point it at the row.
+        obj.pk, obj.user_id, obj._state.adding = created.pk, created.user_id, False
+
+    @admin.action(description=_("Mark as left (disable login)"))
+    def deactivate(self, request, queryset):
+        for staff in queryset:
+            services.staff_deactivate(staff=staff)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "category", "price", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["sku", "name"]
