@@ -1,0 +1,146 @@
+"""The three surfaces' pages: desktop dashboard, mobile workbench, customer H5; sign-in."""
+
+from datetime import timedelta
+
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer, Order
+from stores.filters import StaffFilter, StoreFilter
+from stores.models import HeadOffice, Role, Staff, Store
+from stores.scope import scope_of
+
+from .access import dashboard_required, home_url_for, workbench_required
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- Sign-in -----------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        from django.urls import reverse
+
+        return reverse(home_url_for(self.request.user))
+
+
+class WorkbenchLoginView(LoginView):
+    template_name = "workbench/login.html"
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("surfaces:login")
+    return redirect(home_url_for(request.user))
+
+
+def no_access(request):
+    return render(request, "registration/no_access.html", status=403)
+
+
+# --- Dashboard (desktop) -------------------------------------------------------------------------
+
+
+@dashboard_required
+def dashboard_home(request):
+    user = request.user
+    since = timezone.now() - timedelta(days=30)
+    stores = Store.objects.visible_to(user)
+    orders = Order.objects.visible_to(user).filter(placed_at__gte=since).exclude(status=Order.Status.CANCELLED)
+    totals = orders.aggregate(count=Count("id"), amount=Sum("amount"))
+    by_store = (
+        orders.values("store__name").annotate(amount=Sum("amount"), count=Count("id")).order_by("-amount")[:15]
+    )
+    chart = {
+        "stores": [row["store__name"] for row in by_store],
+        "amounts": [float(row["amount"]) for row in by_store],
+        "orders": [row["count"] for row in by_store],
+    }
+    context = {
+        "store_count": stores.count(),
+        "staff_count": Staff.objects.visible_to(user).filter(is_active=True).count(),
+        "customer_count": Customer.objects.visible_to(user).count(),
+        "order_count": totals["count"],
+        "order_amount": totals["amount"] or 0,
+        "chart": chart,
+        "nav": "home",
+    }
+    return render(request, "dashboard/home.html", context)
+
+
+@dashboard_required
+def dashboard_stores(request):
+    base = Store.objects.visible_to(request.user).select_related("region")
+    filterset = StoreFilter(request.GET, queryset=base, request=request)
+    stores = filterset.qs.annotate(
+        staff_count=Count("staff", filter=Q(staff__is_active=True), distinct=True),
+    )
+    template = "dashboard/partials/store_table.html" if is_htmx(request) else "dashboard/stores.html"
+    return render(request, template, {"filter": filterset, "stores": stores, "nav": "stores"})
+
+
+@dashboard_required
+def dashboard_staff(request):
+    base = Staff.objects.visible_to(request.user).select_related("store", "region", "user")
+    filterset = StaffFilter(request.GET, queryset=base, request=request)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    template = "dashboard/partials/staff_table.html" if is_htmx(request) else "dashboard/staff.html"
+    return render(request, template, {"filter": filterset, "page": page, "nav": "staff"})
+
+
+# --- Workbench (phone) ---------------------------------------------------------------------------
+
+
+@workbench_required
+def workbench_home(request):
+    customers = Customer.objects.visible_to(request.user)
+    today = timezone.localdate()
+    context = {
+        "customer_count": customers.count(),
+        "new_today": customers.filter(created_at__date=today).count(),
+        "tab": "home",
+    }
+    return render(request, "workbench/home.html", context)
+
+
+@workbench_required
+def workbench_customers(request):
+    customers = Customer.objects.visible_to(request.user).select_related("owner_assistant")
+    query = request.GET.get("q", "").strip()
+    if query:
+        customers = customers.filter(Q(name__icontains=query) | Q(mobile__endswith=query))
+    page = Paginator(customers.only(
+        "id", "name", "mobile", "intent_grade", "community", "created_at", "owner_assistant__name"
+    ), 20).get_page(request.GET.get("page"))
+    template = "workbench/partials/customer_rows.html" if is_htmx(request) else "workbench/customers.html"
+    return render(request, template, {"page": page, "q": query, "tab": "customers"})
+
+
+@workbench_required
+def workbench_me(request):
+    return render(request, "workbench/me.html", {"tab": "me", "scope": scope_of(request.user)})
+
+
+# --- Customer H5 (inside WeChat, no sign-in) ----------------------------------------------------
+
+
+def h5_home(request):
+    stores = Store.objects.filter(is_active=True).select_related("region").order_by("city", "code")
+    return render(request, "h5/home.html", {"office": HeadOffice.current(), "stores": stores})
+
+
+def h5_store(request, code):
+    store = get_object_or_404(Store, code=code, is_active=True)
+    team = store.staff.filter(is_active=True, role__in=[Role.STORE_MANAGER, Role.ASSISTANT, Role.DESIGNER])
+    return render(request, "h5/store.html", {"office": HeadOffice.current(), "store": store, "team": team,
+                                             "page_title": store.name or _("Store")})
