@@ -1,0 +1,84 @@
+"""Benchmark harness: each benchmark measures itself *and* a baseline in the same run.
+
+A benchmark module ``bench/bench_<name>.py`` defines ``run(scale: float) -> Result``. The
+harness sets Django up on a throw-away database (created like the test database, on whatever
+``DATABASE_URL`` points at), runs the chosen benchmarks and prints, for each, its absolute figures
+and one closing line::
+
+    BENCH <name> ratio=<measured ratio> goal=<goal> PASS|FAIL
+
+``BENCH_SCALE`` (default 1.0) shrinks or grows the data sizes for quick or thorough runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Result:
+    name: str
+    ratio: float
+    goal: str  # e.g. ">=0.3" or "<=3"
+    figures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        op, target = self.goal[:2], float(self.goal[2:])
+        return self.ratio >= target if op == ">=" else self.ratio <= target
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> float:
+    """Best wall time of ``repeat`` runs, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def available() -> list[str]:
+    here = os.path.dirname(__file__)
+    return sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([here]) if m.name.startswith("bench_"))
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    names = argv or available()
+    unknown = set(names) - set(available())
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(sorted(unknown))}; available: {', '.join(available())}")
+        return 2
+    scale = float(os.environ.get("BENCH_SCALE", "1"))
+    print(f"# database: {connection.vendor}; BENCH_SCALE={scale}")
+    state = setup_databases(verbosity=0, interactive=False)
+    failures = 0
+    try:
+        for name in names:
+            module = importlib.import_module(f"bench.bench_{name}")
+            result: Result = module.run(scale)
+            for key, value in result.figures.items():
+                print(f"  {name}: {key} = {value}")
+            verdict = "PASS" if result.passed else "FAIL"
+            failures += not result.passed
+            print(f"BENCH {result.name} ratio={result.ratio:.3f} goal={result.goal} {verdict}", flush=True)
+    finally:
+        teardown_databases(state, verbosity=0)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
