@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from ..conftest import CHROMIUM
 
@@ -28,6 +29,9 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+    # ORM calls made while Playwright runs get their own connection (it switches greenlets, and
+    # with them the context Django keys connections on); close it before the database goes.
+    connections.close_all()
 
 
 def screenshot(page, name: str) -> None:
