@@ -52,8 +52,8 @@ class StoreAdmin(ScopedModelAdmin):
 
 
 class StaffCreationForm(forms.ModelForm):
-    username = forms.CharField(label=_("login name"), max_length=150)
-    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput, min_length=8)
+    username = forms.CharField(label=_("Login name"), max_length=150)
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, min_length=8)
 
     class Meta:
         model = Staff

@@ -23,7 +23,7 @@ def test_sign_in_form_takes_a_manager_to_the_dashboard(client, org):
 
 
 def test_wrong_password_is_explained_in_chinese(client, org):
-    response = client.post("/login/", {"username": "t-mgr", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post("/login/", {"username": "t-mgr", "password": "nope"})
     assert response.status_code == 200
     assert "密码" in response.content.decode()
 
@@ -88,16 +88,23 @@ def test_workbench_search_by_mobile_tail(client, org):
 
 
 def test_h5_pages_are_public_and_in_chinese(client, org):
-    response = client.get(f"/h5/stores/{org.store_a1.code}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.get(f"/h5/stores/{org.store_a1.code}/")
     assert response.status_code == 200
     text = response.content.decode()
     assert org.store_a1.name in text and "地址" in text
     assert client.get("/h5/stores/no-such-store/").status_code == 404
 
 
-def test_english_is_available(client, db):
-    assert "Sign in" in client.get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "登录" in client.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+def test_chinese_by_default_even_for_an_english_browser(client, db):
+    assert "登录" in client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+
+def test_english_is_one_switch_away(client, db):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert response["Location"] == "/login/"
+    assert "Sign in" in client.get("/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/login/"})
+    assert "登录" in client.get("/login/").content.decode()
 
 
 def test_pages_load_front_end_files_from_our_own_static(client, org):
