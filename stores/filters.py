@@ -7,18 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from .models import Region, Role, Staff, Store
 
 
-def _regions_in_scope(request):
-    return Region.objects.visible_to(request.user) if request else Region.objects.none()
+def in_scope(model):
+    """Choices of a ModelChoiceFilter from the caller's scope: no other store's name in a form."""
 
+    def queryset(request):
+        return model.objects.visible_to(request.user) if request else model.objects.none()
 
-def _stores_in_scope(request):
-    return Store.objects.visible_to(request.user) if request else Store.objects.none()
+    return queryset
 
 
 class StoreFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    # Choices come from the caller's scope too: no other region's name leaks into a form.
-    region = django_filters.ModelChoiceFilter(queryset=_regions_in_scope, label=_("region"))
+    region = django_filters.ModelChoiceFilter(queryset=in_scope(Region), label=_("region"))
 
     class Meta:
         model = Store
@@ -31,8 +31,8 @@ class StoreFilter(django_filters.FilterSet):
 class StaffFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     role = django_filters.ChoiceFilter(choices=Role.choices, label=_("role"))
-    store = django_filters.ModelChoiceFilter(queryset=_stores_in_scope, label=_("store"))
-    region = django_filters.ModelChoiceFilter(queryset=_regions_in_scope, label=_("region"))
+    store = django_filters.ModelChoiceFilter(queryset=in_scope(Store), label=_("store"))
+    region = django_filters.ModelChoiceFilter(queryset=in_scope(Region), label=_("region"))
 
     class Meta:
         model = Staff
