@@ -77,18 +77,6 @@ class Scope:
                 return _where(queryset, path, value)
         return queryset.none()
 
-    def covers_store(self, store_id: int | None) -> bool:
-        """Whether a row of this store is inside the scope at store granularity."""
-        if self.level is Level.ALL:
-            return True
-        if self.level in (Level.STORE, Level.OWN):
-            return store_id is not None and store_id == self.store_id
-        if self.level is Level.REGION:
-            from stores.models import Store
-
-            return Store.objects.filter(pk=store_id, region_id=self.region_id).exists()
-        return False
-
 
 def _where(queryset: models.QuerySet, path: Path, value: int | None) -> models.QuerySet:
     if path is None or value is None:
