@@ -8,7 +8,7 @@ from rest_framework.reverse import reverse
 @api_view(["GET"])
 def api_root(request, format=None):
     """Entry point of API v1: links to each collection (all filtered to the caller's scope)."""
-    names = ["region", "store", "staff", "customer"]
+    names = ["region", "store", "staff", "customer", "qrcode"]
     links = {f"{name}s" if name != "staff" else "staff": reverse(f"{name}-list", request=request, format=format)
              for name in names}
     links["token"] = reverse("api-token", request=request, format=format)

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
+from customers.views import scan
 from surfaces.urls import auth_patterns, dashboard_patterns, h5_patterns, workbench_patterns
 
 from . import health
@@ -37,6 +38,9 @@ urlpatterns = [
     path("dashboard/", include(dashboard_patterns)),
     path("m/", include(workbench_patterns)),
     path("h5/", include(h5_patterns)),
+    path("q/<str:token>", scan, name="scan"),
+    path("wechat/", include("wechat.urls")),
+    path("qrcodes/", include("stores.urls")),
     path("", include(auth_patterns)),
 ]
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from stores.admin_base import ScopedModelAdmin
 
-from .models import Customer, Order
+from .models import Customer, OwnerChange, Order, ScanEvent
 
 
 @admin.register(Customer)
@@ -24,3 +24,33 @@ class OrderAdmin(ScopedModelAdmin):
     raw_id_fields = ["customer", "assistant"]
     date_hierarchy = "placed_at"
     show_full_result_count = False
+
+
+class OwnerChangeInline(admin.TabularInline):
+    model = OwnerChange
+    fields = ["changed_at", "reason", "from_store", "to_store", "from_assistant", "to_assistant", "note", "changed_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-changed_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+CustomerAdmin.inlines = [OwnerChangeInline]
+
+
+@admin.register(ScanEvent)
+class ScanEventAdmin(ScopedModelAdmin):
+    list_display = ["scanned_at", "qr_code", "customer", "store", "staff", "channel", "bound"]
+    list_filter = ["channel", "bound", "target_type", "store"]
+    list_select_related = ["qr_code", "customer", "store", "staff"]
+    date_hierarchy = "scanned_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

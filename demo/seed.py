@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.bulk import bulk_insert
-from customers.models import Customer, Order
+from customers.models import Customer, Order, OwnerChange, ScanEvent
 from referrals.models import Partner
-from stores.models import HeadOffice, Product, Region, Role, Staff, Store
-from stores.services import staff_create
+from stores.models import FLOOR_ROLES, HeadOffice, Product, QRCode, Region, Role, Staff, Store
+from stores.services import qr_code_for, staff_create
 
 from . import data
 
@@ -106,12 +106,28 @@ def seed_organisation(rng: random.Random) -> None:
 
     for sku, name, category, price in data.PRODUCTS:
         Product.objects.update_or_create(sku=sku, defaults={"name": name, "category": category, "price": Decimal(price)})
+    seed_codes()
+
+
+def seed_codes() -> None:
+    """A code for every store, its Wi-Fi, every floor staff member and every product (QR-1)."""
+    for store in Store.objects.all():
+        qr_code_for(store)
+        qr_code_for(store, target_type="wifi", label=f"{store.name} Wi-Fi")
+    for staff in Staff.objects.filter(role__in=FLOOR_ROLES, is_active=True).select_related("store"):
+        qr_code_for(staff, label=f"{staff.name}（{staff.get_role_display()}）")
+    for product in Product.objects.all():
+        qr_code_for(product)
 
 
 CUSTOMER_FIELDS = [
     "name", "gender", "birthday", "mobile", "community", "address", "source", "store_id",
-    "owner_assistant_id", "openid", "unionid", "is_wecom_friend", "intent_grade", "member_level", "created_at",
+    "owner_assistant_id", "openid", "unionid", "is_wecom_friend", "wechat_subscribed", "intent_grade",
+    "member_level", "bound_at", "bound_via_id", "created_at",
 ]
+SCAN_FIELDS = ["qr_code_id", "customer_id", "target_type", "target_id", "store_id", "staff_id", "channel",
+               "user_agent", "bound", "scanned_at"]
+OWNER_CHANGE_FIELDS = ["customer_id", "to_store_id", "to_assistant_id", "reason", "qr_code_id", "changed_at"]
 ORDER_FIELDS = ["number", "customer_id", "store_id", "assistant_id", "amount", "payment_type", "status", "placed_at", "paid_at"]
 
 
@@ -121,11 +137,14 @@ def _customer_rows(count: int, start: int, rng: random.Random, now):
     for staff_id, store_id in Staff.objects.filter(role=Role.ASSISTANT, is_active=True).values_list("id", "store_id"):
         assistants.setdefault(store_id, []).append(staff_id)
     communities = {code: c for code, *_rest, c in data.STORES}
+    staff_codes = dict(QRCode.objects.filter(target_type="staff", is_active=True).values_list("staff_id", "id"))
     sources = [choice for choice, _label in Customer.Source.choices if choice != Customer.Source.IMPORT]
     grades = ["A", "B", "B", "C", "D", "", "", ""]
     for n in range(start, start + count):
         store_id, store_code = stores[n % len(stores)]
         has_wechat = rng.random() < 0.7
+        owner = rng.choice(assistants[store_id]) if store_id in assistants else None
+        created_at = now - timedelta(days=rng.randrange(0, 720), minutes=rng.randrange(0, 1440))
         digest = hashlib.blake2b(f"demo-{n}".encode(), digest_size=14).hexdigest()
         community = rng.choice(communities.get(store_code, ["", ""]))
         yield {
@@ -137,13 +156,17 @@ def _customer_rows(count: int, start: int, rng: random.Random, now):
             "address": f"{community}{rng.randrange(1, 30)}栋{rng.randrange(101, 2802)}室" if community else "",
             "source": rng.choice(sources),
             "store_id": store_id,
-            "owner_assistant_id": rng.choice(assistants[store_id]) if store_id in assistants else None,
+            "owner_assistant_id": owner,
             "openid": f"o{digest}" if has_wechat else None,
             "unionid": f"u{digest}" if has_wechat and rng.random() < 0.5 else None,
             "is_wecom_friend": rng.random() < 0.4,
+            "wechat_subscribed": has_wechat and rng.random() < 0.6,
             "intent_grade": rng.choice(grades),
             "member_level": rng.choice((0, 0, 0, 1, 1, 2, 3)),
-            "created_at": now - timedelta(days=rng.randrange(0, 720), minutes=rng.randrange(0, 1440)),
+            "bound_at": created_at,
+            # Customers who came through WeChat were bound by scanning their assistant's code.
+            "bound_via_id": staff_codes.get(owner) if has_wechat else None,
+            "created_at": created_at,
         }
 
 
@@ -151,7 +174,7 @@ def _order_rows(customers, rng: random.Random, now):
     payment_types = [c for c, _label in Order.PaymentType.choices]
     statuses = [Order.Status.COMPLETED] * 5 + [Order.Status.PAID, Order.Status.SHIPPED, Order.Status.INSTALLED,
                                                  Order.Status.CANCELLED]
-    for customer_id, store_id, assistant_id, created_at in customers:
+    for customer_id, store_id, assistant_id, created_at, _code in customers:
         if rng.random() > 0.45:
             continue
         for k in range(rng.choice((1, 1, 1, 2, 3))):
@@ -177,11 +200,25 @@ def seed_customers(target: int, rng: random.Random) -> tuple[int, int]:
     now = timezone.now()
     last_id = Customer.objects.order_by("-id").values_list("id", flat=True).first() or 0
     added = bulk_insert(Customer, _customer_rows(missing, existing, rng, now), fields=CUSTOMER_FIELDS)
-    new = (
-        Customer.objects.filter(id__gt=last_id)
-        .order_by("id")
-        .values_list("id", "store_id", "owner_assistant_id", "created_at")
-        .iterator(chunk_size=20_000)
-    )
-    orders = bulk_insert(Order, _order_rows(new, rng, now), fields=ORDER_FIELDS)
+
+    def new():
+        return (
+            Customer.objects.filter(id__gt=last_id).order_by("id")
+            .values_list("id", "store_id", "owner_assistant_id", "created_at", "bound_via_id")
+            .iterator(chunk_size=20_000)
+        )
+
+    orders = bulk_insert(Order, _order_rows(new(), rng, now), fields=ORDER_FIELDS)
+    bulk_insert(ScanEvent, _first_scan_rows(row for row in new() if row[4]), fields=SCAN_FIELDS)
+    bulk_insert(OwnerChange, (
+        {"customer_id": c, "to_store_id": s, "to_assistant_id": a, "reason": OwnerChange.Reason.FIRST_SCAN,
+         "qr_code_id": q, "changed_at": t} for c, s, a, t, q in new() if q
+    ), fields=OWNER_CHANGE_FIELDS)
     return added, orders
+
+
+def _first_scan_rows(bound):
+    for customer_id, store_id, assistant_id, created_at, code_id in bound:
+        yield {"qr_code_id": code_id, "customer_id": customer_id, "target_type": "staff", "target_id": assistant_id,
+               "store_id": store_id, "staff_id": assistant_id, "channel": ScanEvent.Channel.OAUTH,
+               "user_agent": "MicroMessenger", "bound": True, "scanned_at": created_at}

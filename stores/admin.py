@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import qr_render, services
 from .admin_base import ScopedModelAdmin
-from .models import HeadOffice, Product, Region, Staff, Store
+from .models import HeadOffice, Product, QRCode, Region, Staff, Store
 
 admin.site.site_header = _("StoreLink head office")
 admin.site.site_title = _("StoreLink")
@@ -14,7 +16,13 @@ admin.site.index_title = _("Head-office administration")
 
 @admin.register(HeadOffice)
 class HeadOfficeAdmin(admin.ModelAdmin):
-    list_display = ["name", "service_phone"]
+    list_display = ["name", "service_phone", "protection_days"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from customers.attribution import protection_days_changed
+
+        protection_days_changed()
 
     def has_add_permission(self, request):
         return not HeadOffice.objects.exists()
@@ -123,3 +131,63 @@ class ProductAdmin(admin.ModelAdmin):
     list_display = ["sku", "name", "category", "price", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["sku", "name"]
+
+
+@admin.register(QRCode)
+class QRCodeAdmin(ScopedModelAdmin):
+    list_display = ["preview", "label", "target_type", "store", "staff", "assignment", "is_active", "downloads"]
+    list_filter = ["target_type", "is_active", "assignment", "store"]
+    search_fields = ["label", "token", "store__name", "staff__name"]
+    list_select_related = ["store", "staff"]
+    readonly_fields = ["token", "scan_url", "preview", "downloads", "created_at"]
+    raw_id_fields = ["staff"]
+    fieldsets = [
+        (None, {"fields": ["label", "target_type", "target_content_type", "target_id", "is_active"]}),
+        (_("Attribution"), {"fields": ["store", "staff", "assignment", "welcome_message"]}),
+        (_("Code"), {"fields": ["token", "scan_url", "preview", "downloads", "created_at"]}),
+    ]
+
+    @admin.display(description=_("code"))
+    def preview(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html('<img src="{}" width="72" height="72" alt="">', reverse("qrcodes:png", args=[obj.pk]))
+
+    @admin.display(description=_("download"))
+    def downloads(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">PNG</a> · <a href="{}">SVG</a> · <a href="{}" target="_blank">{}</a>',
+            reverse("qrcodes:png", args=[obj.pk]), reverse("qrcodes:svg", args=[obj.pk]),
+            reverse("qrcodes:poster", args=[obj.pk]), _("poster"),
+        )
+
+    @admin.display(description=_("URL"))
+    def scan_url(self, obj):
+        return qr_render.code_url(obj.token) if obj.pk else "—"
+
+
+def _generate_codes(modeladmin, request, queryset, target_type=None):
+    made = 0
+    for target in queryset:
+        before = QRCode.objects.count()
+        services.qr_code_for(target, target_type=target_type)
+        made += QRCode.objects.count() - before
+    modeladmin.message_user(request, _("%(n)d new codes; targets that had one keep it.") % {"n": made})
+
+
+@admin.action(description=_("Make QR codes (store and Wi-Fi)"))
+def make_store_codes(modeladmin, request, queryset):
+    _generate_codes(modeladmin, request, queryset)
+    _generate_codes(modeladmin, request, queryset, target_type="wifi")
+
+
+@admin.action(description=_("Make QR codes"))
+def make_codes(modeladmin, request, queryset):
+    _generate_codes(modeladmin, request, queryset)
+
+
+StoreAdmin.actions = [make_store_codes]
+StaffAdmin.actions = [*StaffAdmin.actions, make_codes]
+ProductAdmin.actions = [make_codes]

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Region, Role, Staff, Store
+from .models import QRCode, Region, Role, Staff, Store
 
 
 def in_scope(model):
@@ -40,3 +40,12 @@ class StaffFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(job_number__icontains=value) | Q(phone__endswith=value))
+
+
+class QRCodeFilter(django_filters.FilterSet):
+    store = django_filters.ModelChoiceFilter(queryset=in_scope(Store), label=_("store"))
+    staff = django_filters.ModelChoiceFilter(queryset=in_scope(Staff), label=_("assistant"))
+
+    class Meta:
+        model = QRCode
+        fields = ["target_type", "store", "staff", "is_active", "token"]

@@ -1,6 +1,10 @@
 """The organisation (SPEC ORG-1, ORG-2): head office, regions, stores, staff; the HQ catalogue."""
 
+import secrets
+
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -20,6 +24,11 @@ class HeadOffice(models.Model):
     name = models.CharField(_("name"), max_length=100)
     logo = models.ImageField(_("logo"), upload_to="brand/", blank=True)
     service_phone = models.CharField(_("service phone"), max_length=30, blank=True)
+    protection_days = models.PositiveSmallIntegerField(
+        _("protection period (days)"),
+        default=90,
+        help_text=_("A customer bound to a store and assistant is not taken over by scans elsewhere for this long."),
+    )
 
     class Meta:
         verbose_name = _("head office")
@@ -64,6 +73,8 @@ class Store(models.Model):
     photo = models.ImageField(_("photo"), upload_to="stores/", blank=True)
     is_active = models.BooleanField(_("open"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Round-robin position for assigning new customers who scan a store code (QR-4).
+    assignment_cursor = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ScopedManager()
     scope_rule = ScopeRule(region="region", store="pk")
@@ -175,3 +186,77 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def new_qr_token() -> str:
+    """16 URL-safe characters from a CSPRNG (96 bits): not guessable, not sequential (QR-2)."""
+    return secrets.token_urlsafe(12)
+
+
+class QRCode(models.Model):
+    """A touchpoint's code (QR-1). Printed codes live for years: the token never changes, and a
+    staff code keeps working after its assistant leaves (new scans then go to the store)."""
+
+    class TargetType(models.TextChoices):
+        STORE = "store", _("Store")
+        PRODUCT = "product", _("Product")
+        SOLUTION = "solution", _("Solution")
+        ACTIVITY = "activity", _("Activity")
+        STAFF = "staff", _("Staff member")
+        PARTNER = "partner", _("Partner")
+        WIFI = "wifi", _("Store Wi-Fi")
+
+    class Assignment(models.TextChoices):
+        ROUND_ROBIN = "round_robin", _("Round robin among the store's assistants")
+        FIXED = "fixed", _("Always the assistant of this code")
+        STORE_ONLY = "store_only", _("Bind to the store only; the manager assigns later")
+
+    token = models.CharField(_("token"), max_length=32, unique=True, default=new_qr_token, editable=False)
+    target_type = models.CharField(_("target type"), max_length=20, choices=TargetType.choices)
+    # The target row: a store, product or staff member here; solutions, activities and partners
+    # live in other apps, so the reference is generic (content type + id).
+    target_content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("target kind"), related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(_("target id"))
+    target = GenericForeignKey("target_content_type", "target_id")
+    label = models.CharField(_("label"), max_length=100, help_text=_("Printed under the code on the poster."))
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="qr_codes", verbose_name=_("store"),
+        help_text=_("Scans of this code are attributed to this store. Empty for head-office codes."),
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="qr_codes",
+        verbose_name=_("assistant"), help_text=_("Scans of this code are attributed to this assistant."),
+    )
+    assignment = models.CharField(
+        _("assignment of new customers"), max_length=20, choices=Assignment.choices, default=Assignment.ROUND_ROBIN
+    )
+    welcome_message = models.CharField(_("welcome message"), max_length=600, blank=True)
+    wechat_ticket = models.CharField(_("WeChat ticket"), max_length=200, blank=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="store__region", store="store", owner="staff")
+
+    class Meta:
+        verbose_name = _("QR code")
+        verbose_name_plural = _("QR codes")
+        ordering = ["target_type", "label"]
+        indexes = [models.Index(fields=["target_content_type", "target_id"])]
+        constraints = [
+            models.CheckConstraint(name="qrcode_staff_code_has_staff", condition=~Q(target_type="staff") | Q(staff__isnull=False))
+        ]
+
+    def __str__(self):
+        return f"{self.get_target_type_display()} · {self.label}"
+
+    @property
+    def scene(self) -> str:
+        """The WeChat parametric code's scene_str (1–64 characters)."""
+        return f"qr:{self.token}"
+
+    @classmethod
+    def token_from_scene(cls, scene: str) -> str | None:
+        return scene[3:] if scene.startswith("qr:") and 4 <= len(scene) <= 64 else None

@@ -1,10 +1,11 @@
 """Writes to the organisation. Keyword-only, atomic; raise ValidationError with a clear message."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Region, Role, Staff, Store
+from .models import QRCode, Region, Role, Staff, Store
 
 
 @transaction.atomic
@@ -63,3 +64,55 @@ def staff_update(*, staff: Staff, **changes) -> Staff:
     user.is_active = staff.is_active
     user.save(update_fields=["is_staff", "is_active"])
     return staff
+
+
+TARGET_TYPES_BY_MODEL = {"store": "store", "product": "product", "staff": "staff"}
+
+
+@transaction.atomic
+def qr_code_create(
+    *,
+    target,
+    label: str = "",
+    store: Store | None = None,
+    staff: Staff | None = None,
+    target_type: str | None = None,
+    assignment: str = QRCode.Assignment.ROUND_ROBIN,
+    welcome_message: str = "",
+) -> QRCode:
+    """A new code for ``target`` (a store, product, staff member, or a row of another app when
+    ``target_type`` is given). The store and assistant the code attributes to follow the target
+    unless given: a staff code belongs to its assistant and their store."""
+    target_type = target_type or TARGET_TYPES_BY_MODEL[target._meta.model_name]
+    if isinstance(target, Staff):
+        staff = staff or target
+        store = store or target.store
+        assignment = QRCode.Assignment.FIXED
+    elif isinstance(target, Store):
+        store = store or target
+    code = QRCode(
+        target_type=target_type,
+        target_content_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+        label=label or str(target)[:100],
+        store=store,
+        staff=staff,
+        assignment=assignment,
+        welcome_message=welcome_message,
+    )
+    code.full_clean()
+    code.save()
+    return code
+
+
+def qr_code_for(target, *, target_type: str | None = None, **kwargs) -> QRCode:
+    """The target's active code, made on first use ("my code" in the workbench)."""
+    existing = (
+        QRCode.objects.filter(
+            target_content_type=ContentType.objects.get_for_model(target), target_id=target.pk, is_active=True,
+            **({"target_type": target_type} if target_type else {}),
+        )
+        .order_by("pk")
+        .first()
+    )
+    return existing or qr_code_create(target=target, target_type=target_type, **kwargs)

@@ -27,6 +27,8 @@ workbench_patterns = (
         path("", views.workbench_home, name="home"),
         path("login/", views.WorkbenchLoginView.as_view(), name="login"),
         path("customers/", views.workbench_customers, name="customers"),
+        path("customers/<int:pk>/", views.workbench_customer, name="customer"),
+        path("my-code/", views.workbench_my_code, name="my_code"),
         path("me/", views.workbench_me, name="me"),
     ],
     "workbench",
@@ -36,6 +38,9 @@ h5_patterns = (
     [
         path("", views.h5_home, name="home"),
         path("stores/<slug:code>/", views.h5_store, name="store"),
+        path("wifi/<str:token>/", views.h5_wifi, name="wifi"),
+        path("staff/<str:token>/", views.h5_staff_card, name="staff_card"),
+        path("products/<str:sku>/", views.h5_product, name="product"),
     ],
     "h5",
 )

@@ -144,3 +144,65 @@ def h5_store(request, code):
     team = store.staff.filter(is_active=True, role__in=[Role.STORE_MANAGER, Role.ASSISTANT, Role.DESIGNER])
     return render(request, "h5/store.html", {"office": HeadOffice.current(), "store": store, "team": team,
                                              "page_title": store.name or _("Store")})
+
+
+def _code_or_404(token, target_type):
+    from stores.models import QRCode
+
+    return get_object_or_404(QRCode.objects.select_related("store", "staff__store"), token=token,
+                             target_type=target_type, is_active=True)
+
+
+def h5_wifi(request, token):
+    code = _code_or_404(token, "wifi")
+    return render(request, "h5/wifi.html", {"office": HeadOffice.current(), "store": code.store,
+                                            "page_title": _("Store Wi-Fi")})
+
+
+def h5_staff_card(request, token):
+    code = _code_or_404(token, "staff")
+    staff = code.staff
+    context = {"office": HeadOffice.current(), "staff": staff if staff.is_active else None, "store": code.store,
+               "page_title": staff.name if staff.is_active else code.store.name}
+    return render(request, "h5/staff_card.html", context)
+
+
+def h5_product(request, sku):
+    from stores.models import Product
+
+    product = get_object_or_404(Product, sku=sku, is_active=True)
+    return render(request, "h5/product.html", {"office": HeadOffice.current(), "product": product,
+                                               "page_title": product.name})
+
+
+@workbench_required
+def workbench_customer(request, pk):
+    """One customer: who they are, why they are mine, what they looked at (CUS-6, QR-4)."""
+    from customers.attribution import protection_days
+    from customers.models import OwnerChange, ScanEvent
+
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("store", "owner_assistant"),
+                                 pk=pk)
+    binding = (OwnerChange.objects.filter(customer=customer).select_related("qr_code", "to_assistant", "changed_by")
+               .order_by("-changed_at", "-id").first())
+    trail = ScanEvent.objects.filter(customer=customer).select_related("qr_code").order_by("-scanned_at")[:50]
+    protected_until = None
+    if customer.store_id:
+        protected_until = (customer.bound_at or customer.created_at) + timedelta(days=protection_days())
+    return render(request, "workbench/customer.html", {
+        "customer": customer, "binding": binding, "trail": trail, "protected_until": protected_until,
+        "tab": "customers",
+    })
+
+
+@workbench_required
+def workbench_my_code(request):
+    """The assistant's own code: show it to a customer, or print the poster (QR-1)."""
+    from stores.qr_render import code_url
+    from stores.services import qr_code_for
+
+    staff = getattr(request.user, "staff", None)
+    if staff is None or staff.store_id is None:
+        return render(request, "workbench/my_code.html", {"code": None, "tab": "me"})
+    code = qr_code_for(staff, label=f"{staff.name}（{staff.get_role_display()}）")
+    return render(request, "workbench/my_code.html", {"code": code, "url": code_url(code.token), "tab": "me"})

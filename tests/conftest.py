@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from stores.models import Role
+from wechat.fake import FakeWeChat
 
 from .factories import (
     CustomerFactory,
@@ -26,7 +27,7 @@ from .factories import (
 )
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-SERVICE_MARKERS = ("postgres", "redis", "browser")
+SERVICE_MARKERS = ("postgres", "redis", "browser", "zbar")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 _ran = {marker: 0 for marker in SERVICE_MARKERS}
@@ -53,6 +54,8 @@ def _missing(marker: str) -> str | None:
             import playwright  # noqa: F401
         except ImportError:
             return "needs the playwright Python package"
+    if marker == "zbar" and not shutil.which("zbarimg"):
+        return "needs zbarimg to decode QR codes (apt-get install zbar-tools)"
     return None
 
 
@@ -139,3 +142,32 @@ def org(db):
 
 
 ROLES = ["hq", "supervisor", "manager", "assistant", "partner", "outsider"]
+
+
+# --- Fake WeChat on a real localhost port; one server a session, reset for every test --------
+
+
+@pytest.fixture(scope="session")
+def fake_server():
+    server = FakeWeChat.start(port=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake(fake_server):
+    fake_server.reset()
+    yield fake_server
+    fake_server.reset()
+
+
+@pytest.fixture
+def wechat_settings(settings, fake, db):
+    """Official account and WeCom both at the fake (WeCom under its /wecom/ prefix)."""
+    settings.WECHAT_API_BASE = fake.url
+    settings.WECOM_API_BASE = fake.url + "wecom/"
+    settings.WECHAT_HTTP_TIMEOUT = 2.0
+    config = fake.state.config
+    settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET = config.app_id, config.app_secret
+    settings.WECOM_CORP_ID, settings.WECOM_SECRET = config.corp_id, config.corp_secret
+    return settings

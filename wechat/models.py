@@ -1,1 +1,73 @@
-"""See ARCHITECTURE.md for what this app will hold."""
+"""The messaging outbox (WX-3): every message the product sends, with its state.
+
+A message is written in the same transaction as the business change that causes it, under a
+caller-chosen idempotency key (unique), and sent after commit by a Celery worker. The row is the
+truth: workers claim it, send it once, and record what WeChat said.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stores.scope import ScopedManager, ScopeRule
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        TEMPLATE = "template", _("Template message")
+        SUBSCRIBE = "subscribe", _("Subscribe message")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        UNCERTAIN = "uncertain", _("Outcome unknown (worker stopped while sending)")
+        FAILED = "failed", _("Refused by WeChat (not retried)")
+        DEAD = "dead", _("Gave up after retries")
+        SKIPPED = "skipped", _("Not sent: customer opted out of marketing")
+
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TEMPLATE)
+    purpose = models.CharField(_("purpose"), max_length=50, help_text=_("e.g. invitation_urge, coupon_expiry"))
+    is_marketing = models.BooleanField(_("marketing"), default=False)
+    openid = models.CharField(_("recipient openid"), max_length=64)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages",
+        verbose_name=_("customer"),
+    )
+    staff = models.ForeignKey(
+        "stores.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages",
+        verbose_name=_("staff member"),
+    )
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("store")
+    )
+    template_id = models.CharField(_("template"), max_length=100)
+    data = models.JSONField(_("content"), default=dict)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    last_error_code = models.IntegerField(_("last error code"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    wechat_msgid = models.BigIntegerField(_("WeChat msgid"), null=True, blank=True)
+    delivery = models.CharField(_("delivery report"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="store__region", store="store", owner="staff")
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["openid", "-created_at"]),
+            models.Index(fields=["wechat_msgid"]),
+        ]
+
+    def __str__(self):
+        return f"{self.purpose} → {self.openid} ({self.get_status_display()})"

@@ -202,16 +202,20 @@ WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="fake-secret" if WECHAT
 WECHAT_TOKEN = env.str("WECHAT_TOKEN", default="fake-token" if WECHAT_MODE == "fake" else "")
 WECHAT_AES_KEY = env.str("WECHAT_AES_KEY", default="")
 # Where WeChat's API is reached: the fake server's address in tests and the demo.
-WECHAT_API_BASE = env.str("WECHAT_API_BASE", default="https://api.weixin.qq.com/")
+# In fake mode the fake WeChat server (`python -m wechat.fake`, started by `make demo`) answers.
+FAKE_WECHAT_URL = "http://127.0.0.1:9100/"
+WECHAT_API_BASE = env.str("WECHAT_API_BASE", default=FAKE_WECHAT_URL if WECHAT_MODE == "fake" else "https://api.weixin.qq.com/")
 WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="ww-fake-corp" if WECHAT_MODE == "fake" else "")
 WECOM_SECRET = env.str("WECOM_SECRET", default="fake-wecom-secret" if WECHAT_MODE == "fake" else "")
 WECOM_TOKEN = env.str("WECOM_TOKEN", default="fake-wecom-token" if WECHAT_MODE == "fake" else "")
 WECOM_AES_KEY = env.str("WECOM_AES_KEY", default="")
-WECOM_API_BASE = env.str("WECOM_API_BASE", default="https://qyapi.weixin.qq.com/")
+WECOM_API_BASE = env.str("WECOM_API_BASE", default=FAKE_WECHAT_URL if WECHAT_MODE == "fake" else "https://qyapi.weixin.qq.com/")
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
 
 # --- Product settings ------------------------------------------------------------------------
 BRAND_NAME = env.str("BRAND_NAME", default="")
+# The address customers reach the product at; printed QR codes point here (scheme and host).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Logging: one JSON object per line, to stdout ----------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

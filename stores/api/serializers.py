@@ -1,7 +1,10 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from stores.models import Region, Staff, Store
+from django.urls import reverse
+
+from stores.models import QRCode, Region, Staff, Store
+from stores.qr_render import code_url
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -41,3 +44,27 @@ class StaffSerializer(serializers.ModelSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
         return attrs
+
+
+class QRCodeSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The absolute URL the printed code carries.")
+    scene = serializers.CharField(read_only=True, help_text="scene_str of the WeChat parametric code.")
+    png = serializers.SerializerMethodField()
+    svg = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QRCode
+        fields = [
+            "id", "token", "url", "scene", "target_type", "target_id", "label", "store", "staff", "assignment",
+            "welcome_message", "is_active", "png", "svg", "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, code) -> str:
+        return code_url(code.token)
+
+    def get_png(self, code) -> str:
+        return self.context["request"].build_absolute_uri(reverse("qrcodes:png", args=[code.pk]))
+
+    def get_svg(self, code) -> str:
+        return self.context["request"].build_absolute_uri(reverse("qrcodes:svg", args=[code.pk]))

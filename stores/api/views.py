@@ -1,11 +1,11 @@
 from rest_framework import mixins, viewsets
 
 from stores import services
-from stores.filters import StaffFilter, StoreFilter
-from stores.models import Region, Staff, Store
+from stores.filters import QRCodeFilter, StaffFilter, StoreFilter
+from stores.models import QRCode, Region, Staff, Store
 
 from .base import IsHQOrReadOnly, ScopedQuerysetMixin
-from .serializers import RegionSerializer, StaffSerializer, StoreSerializer
+from .serializers import QRCodeSerializer, RegionSerializer, StaffSerializer, StoreSerializer
 
 
 class RegionViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
@@ -35,3 +35,12 @@ class StaffViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.ReadOn
     permission_classes = [IsHQOrReadOnly]
     filterset_class = StaffFilter
     ordering_fields = ["job_number", "name"]
+
+
+class QRCodeViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Touchpoint codes in the caller's scope, with their token, URL and WeChat scene (QR-1)."""
+
+    queryset = QRCode.objects.all()
+    serializer_class = QRCodeSerializer
+    filterset_class = QRCodeFilter
+    ordering_fields = ["created_at", "label"]

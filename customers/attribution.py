@@ -1,0 +1,168 @@
+"""Attribution (QR-4): which store and assistant a customer belongs to, and every change of it.
+
+Rules:
+* The first scan of a code that belongs to a store binds the customer to that store and to the
+  code's assistant (staff code), or to an assistant chosen by the code's rule (store code:
+  round robin among the store's active assistants, or the store only).
+* Within the protection period (head office setting, default 90 days) later scans elsewhere are
+  recorded but change nothing. After it, a scan of another store's or another assistant's code
+  binds the customer anew.
+* A staff code whose assistant has left keeps working: it acts as a round-robin store code.
+* Head-office codes (no store) never bind.
+Every change writes an ``OwnerChange`` row with its reason.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stores.models import HeadOffice, QRCode, Role, Staff, Store
+from stores.scope import Level, scope_of
+
+from .errors import CustomerError
+from .models import Customer, OwnerChange
+
+PROTECTION_CACHE_KEY = "attribution:protection_days"
+
+
+def protection_days() -> int:
+    days = cache.get(PROTECTION_CACHE_KEY)
+    if days is None:
+        office = HeadOffice.objects.order_by("pk").first()
+        days = office.protection_days if office else 90
+        cache.set(PROTECTION_CACHE_KEY, days, 300)
+    return days
+
+
+def protection_days_changed() -> None:
+    """Call after head office edits the protection period so it applies at once."""
+    cache.delete(PROTECTION_CACHE_KEY)
+
+
+@dataclass(frozen=True)
+class Binding:
+    store: Store
+    reason: str
+
+
+def is_protected(customer: Customer, now: datetime, days: int) -> bool:
+    since = customer.bound_at or customer.created_at
+    return customer.store_id is not None and since + timedelta(days=days) > now
+
+
+def binding_for_scan(customer: Customer, code: QRCode, now: datetime, days: Callable[[], int]) -> Binding | None:
+    """What a scan of ``code`` does to ``customer``'s attribution (None: nothing). ``days`` gives
+    the protection period; it is asked only when the answer depends on it."""
+    if code.store_id is None:
+        return None
+    if customer.store_id is None:
+        return Binding(code.store, OwnerChange.Reason.FIRST_SCAN)
+    same_store = code.store_id == customer.store_id
+    if same_store and (code.staff_id is None or code.staff_id == customer.owner_assistant_id):
+        return None
+    if is_protected(customer, now, days()):
+        return None
+    return Binding(code.store, OwnerChange.Reason.PROTECTION_EXPIRED)
+
+
+def assistant_for_code(code: QRCode) -> Staff | None:
+    """The assistant a new customer of this code gets (QR-4 store-code rules)."""
+    staff = code.staff
+    if staff is not None and staff.is_active and staff.store_id == code.store_id:
+        return staff
+    if code.assignment == QRCode.Assignment.STORE_ONLY:
+        return None
+    return _next_in_rotation(code.store_id)
+
+
+def _next_in_rotation(store_id: int) -> Staff | None:
+    # The store row is locked so that two simultaneous new customers get different assistants.
+    store = Store.objects.select_for_update().only("id", "assignment_cursor").get(pk=store_id)
+    assistants = list(
+        Staff.objects.filter(store_id=store_id, role=Role.ASSISTANT, is_active=True).order_by("pk")
+    )
+    if not assistants:
+        return None
+    chosen = assistants[store.assignment_cursor % len(assistants)]
+    store.assignment_cursor += 1
+    store.save(update_fields=["assignment_cursor"])
+    return chosen
+
+
+def _apply(customer: Customer, *, store: Store | None, assistant: Staff | None, reason: str,
+           code: QRCode | None = None, actor=None, note: str = "", now: datetime | None = None) -> OwnerChange:
+    now = now or timezone.now()
+    change = OwnerChange.objects.create(
+        customer=customer, from_store_id=customer.store_id, to_store=store,
+        from_assistant_id=customer.owner_assistant_id, to_assistant=assistant, reason=reason,
+        note=note, qr_code=code, changed_by=actor, changed_at=now,
+    )
+    customer.store, customer.owner_assistant, customer.bound_at = store, assistant, now
+    fields = ["store", "owner_assistant", "bound_at"]
+    if code is not None:
+        customer.bound_via = code
+        fields.append("bound_via")
+    customer.save(update_fields=fields)
+    return change
+
+
+def attribution_on_scan(*, customer: Customer, code: QRCode, now: datetime) -> bool:
+    """Bind ``customer`` if this scan should; True when it did. Safe under concurrent scans:
+    the customer row is locked and the decision taken again on the locked row. A scan that
+    changes nothing (the common case) costs no query here."""
+    if binding_for_scan(customer, code, now, protection_days) is None:
+        return False
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        binding = binding_for_scan(locked, code, now, protection_days)
+        if binding is None:
+            return False
+        _apply(locked, store=binding.store, assistant=assistant_for_code(code), reason=binding.reason, code=code,
+               now=now)
+    customer.store_id, customer.owner_assistant_id, customer.bound_at = (
+        locked.store_id, locked.owner_assistant_id, locked.bound_at)
+    return True
+
+
+@transaction.atomic
+def customer_reassign(*, customer: Customer, assistant: Staff, actor, note: str) -> OwnerChange:
+    """Head office moves a customer to another assistant (and their store)."""
+    if scope_of(actor).level is not Level.ALL:
+        raise CustomerError(_("Only head office can reassign a customer."))
+    if not note.strip():
+        raise CustomerError(_("Please give a reason for the reassignment."))
+    if not assistant.is_active or assistant.store_id is None:
+        raise CustomerError(_("Customers can only be assigned to an active member of a store's staff."))
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    return _apply(locked, store=assistant.store, assistant=assistant, reason=OwnerChange.Reason.REASSIGNED,
+                  actor=actor, note=note.strip())
+
+
+@transaction.atomic
+def customers_hand_over(*, leaving: Staff, to: Staff | None, actor) -> int:
+    """Hand every customer of ``leaving`` to ``to``, or round robin among the store's other
+    active assistants when ``to`` is None. Returns how many customers moved."""
+    scope = scope_of(actor)
+    if scope.level not in (Level.ALL, Level.REGION, Level.STORE) or not Staff.objects.visible_to(actor).filter(
+        pk=leaving.pk
+    ).exists():
+        raise CustomerError(_("You can only hand over the customers of your own store's staff."))
+    if to is not None and (to.store_id != leaving.store_id or not to.is_active or to.pk == leaving.pk):
+        raise CustomerError(_("Hand customers over to an active assistant of the same store."))
+    heirs = [to] if to else list(
+        Staff.objects.filter(store_id=leaving.store_id, role=Role.ASSISTANT, is_active=True)
+        .exclude(pk=leaving.pk).order_by("pk")
+    )
+    if not heirs:
+        raise CustomerError(_("There is no other active assistant in this store to take the customers."))
+    customers = list(Customer.objects.select_for_update().filter(owner_assistant=leaving).order_by("pk"))
+    now = timezone.now()
+    for n, customer in enumerate(customers):
+        _apply(customer, store=customer.store, assistant=heirs[n % len(heirs)], reason=OwnerChange.Reason.HANDOVER,
+               actor=actor, now=now, note=_("from %(name)s") % {"name": leaving.name})
+    return len(customers)

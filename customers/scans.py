@@ -1,0 +1,57 @@
+"""Scans (QR-3): who scanned, find or create them, record the scan, let attribution decide.
+
+The scan path is the hottest in the product. For a known customer it costs three queries: the
+code (by token), the customer (by openid), and one INSERT of the scan; it never updates a
+counter row, so one viral code scales like many codes.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from stores.models import QRCode
+from wechat.identity import Identity
+
+from .attribution import attribution_on_scan
+from .models import Customer, ScanEvent
+
+
+def customer_for_identity(identity: Identity, *, source: str = Customer.Source.QR_SCAN) -> tuple[Customer, bool]:
+    """The customer of this WeChat identity, created on first sight. Two requests for the same
+    new person at the same moment end with one customer (unique openid; the loser re-reads)."""
+    customer = Customer.objects.filter(openid=identity.openid).first()
+    if customer is not None:
+        return customer, False
+    if identity.unionid:
+        # The same person seen through another app of the brand: one customer (CUS-12).
+        customer = Customer.objects.filter(unionid=identity.unionid).first()
+        if customer is not None and customer.openid is None:
+            Customer.objects.filter(pk=customer.pk, openid__isnull=True).update(openid=identity.openid)
+            customer.openid = identity.openid
+            return customer, False
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(openid=identity.openid, unionid=identity.unionid or None, source=source), True
+    except IntegrityError:
+        return Customer.objects.get(openid=identity.openid), False
+
+
+def code_by_token(token: str) -> QRCode | None:
+    if not token or len(token) > 32:
+        return None
+    return QRCode.objects.filter(token=token).select_related("staff", "store").first()
+
+
+def scan_record(*, code: QRCode, identity: Identity | None, channel: str, user_agent: str = "") -> ScanEvent:
+    """Record one scan of an active code; bind the customer if attribution says so."""
+    now = timezone.now()
+    customer = None
+    bound = False
+    if identity is not None:
+        # Creation and binding are each atomic on their own; a plain scan needs no transaction.
+        customer, _created = customer_for_identity(identity)
+        bound = attribution_on_scan(customer=customer, code=code, now=now)
+    return ScanEvent.objects.create(
+        qr_code=code, customer=customer, target_type=code.target_type, target_id=code.target_id,
+        store_id=code.store_id, staff_id=code.staff_id, channel=channel, user_agent=user_agent[:300],
+        bound=bound, scanned_at=now,
+    )

@@ -1,0 +1,86 @@
+"""The official account's callback (WX-1): verify, decrypt, parse; hand events to a handler.
+
+WeChat signs every request with the account's token; safe mode also encrypts the body. We check
+the signature in constant time, refuse stale timestamps (replays), and drop re-deliveries of an
+event we already handled (WeChat retries three times when we are slow).
+"""
+
+import hashlib
+import hmac
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+
+MAX_SKEW_SECONDS = 300
+MAX_BODY_BYTES = 64 * 1024
+
+
+class CallbackRejected(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def _signature(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def verify(params, token: str | None = None) -> None:
+    token = token or settings.WECHAT_TOKEN
+    signature, timestamp, nonce = params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")
+    if not (signature and timestamp.isdigit() and nonce) or len(nonce) > 64 or len(signature) > 64:
+        raise CallbackRejected(400, "missing or malformed signature parameters")
+    if not hmac.compare_digest(_signature(token, timestamp, nonce), signature):
+        raise CallbackRejected(403, "bad signature")
+    if abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
+        raise CallbackRejected(403, "stale timestamp (replayed request?)")
+
+
+def read_message(params, body: bytes):
+    """The parsed message of a verified POST, decrypting safe-mode bodies."""
+    if len(body) > MAX_BODY_BYTES:
+        raise CallbackRejected(413, "body too large")
+    try:
+        xml = body.decode("utf-8") if body else ""
+    except UnicodeDecodeError as exc:
+        raise CallbackRejected(400, "body is not UTF-8") from exc
+    if params.get("encrypt_type") == "aes":
+        if not settings.WECHAT_AES_KEY:
+            raise CallbackRejected(400, "encrypted message but no WECHAT_AES_KEY configured")
+        crypto = WeChatCrypto(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY, settings.WECHAT_APP_ID)
+        try:
+            xml = crypto.decrypt_message(xml, params.get("msg_signature", ""), params["timestamp"], params["nonce"])
+        except (InvalidSignatureException, Exception) as exc:  # noqa: BLE001 - any decrypt failure is a bad request
+            raise CallbackRejected(403 if isinstance(exc, InvalidSignatureException) else 400,
+                                   "cannot decrypt message") from exc
+    try:
+        message = parse_message(xml)
+    except Exception as exc:  # noqa: BLE001 - garbage XML
+        raise CallbackRejected(400, "malformed XML") from exc
+    if not getattr(message, "source", None):
+        raise CallbackRejected(400, "message without sender")
+    return message
+
+
+def _delivery_key(message) -> str:
+    identity = f"{message.source}|{message.create_time}|{message.type}|{getattr(message, 'event', '')}"
+    return "wechat:event:" + hashlib.sha1(identity.encode()).hexdigest()
+
+
+def claim_delivery(message) -> bool:
+    """False for WeChat's re-delivery of an event we already took (dedupe on sender + time + kind)."""
+    return cache.add(_delivery_key(message), 1, 600)
+
+
+def release_delivery(message) -> None:
+    """Handling failed: let WeChat's next retry be processed."""
+    cache.delete(_delivery_key(message))
+
+
+def encrypt_reply(xml: str, params) -> str:
+    crypto = WeChatCrypto(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY, settings.WECHAT_APP_ID)
+    return crypto.encrypt_message(xml, params.get("nonce", ""), params.get("timestamp"))

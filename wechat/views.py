@@ -1,0 +1,58 @@
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from wechatpy.exceptions import WeChatException
+from requests import RequestException
+
+from stores.models import HeadOffice
+
+from . import callback, events
+from .identity import identity_from_code, next_url_from_state, remember_identity
+
+
+@never_cache
+def oauth_callback(request):
+    """WeChat's OAuth comes back here with a code; we learn the openid and return to the page."""
+    code = request.GET.get("code", "")
+    if not code or len(code) > 128:
+        return HttpResponseBadRequest("invalid OAuth callback")
+    # An unknown or used state (the back button, an old link): still learn who it is, go home.
+    next_url = next_url_from_state(request.GET.get("state", "")) or reverse("h5:home")
+    try:
+        identity = identity_from_code(code)
+    except (WeChatException, RequestException):
+        return render(request, "h5/wechat_busy.html", {"office": HeadOffice.current(), "retry": next_url},
+                      status=502)
+    response = redirect(next_url)
+    remember_identity(response, identity)
+    return response
+
+
+@csrf_exempt
+@never_cache
+def official_account_callback(request):
+    """``/wechat/callback/``: the URL configured in the official account (WX-1)."""
+    try:
+        callback.verify(request.GET)
+        if request.method == "GET":
+            return HttpResponse(request.GET.get("echostr", "")[:128], content_type="text/plain")
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        message = callback.read_message(request.GET, request.body)
+    except callback.CallbackRejected as rejected:
+        return HttpResponse(rejected.reason, status=rejected.status, content_type="text/plain")
+    if not callback.claim_delivery(message):
+        return HttpResponse("success", content_type="text/plain")
+    try:
+        reply = events.handle(message)
+    except Exception:
+        callback.release_delivery(message)
+        raise
+    if reply is None:
+        return HttpResponse("success", content_type="text/plain")
+    xml = reply.render()
+    if request.GET.get("encrypt_type") == "aes":
+        xml = callback.encrypt_reply(xml, request.GET)
+    return HttpResponse(xml, content_type="application/xml")
