@@ -7,7 +7,6 @@ missing service fails the test instead, and the run fails if no test of a marker
 
 import os
 import shutil
-import socket
 from dataclasses import dataclass
 
 import pytest
@@ -89,10 +88,14 @@ def pytest_sessionfinish(session, exitstatus):
             session.exitstatus = 1
 
 
-def port_is_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+@pytest.fixture(autouse=True)
+def _fresh_code_cache():
+    """Codes are cached per process by token; every test starts without that memory."""
+    from customers.scans import code_cache_clear
+
+    code_cache_clear()
+    yield
+    code_cache_clear()
 
 
 @dataclass

@@ -33,11 +33,11 @@ class Identity:
 
 
 def request_identity(request: HttpRequest) -> Identity | None:
-    value = request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT)
-    if not value:
-        return None
-    openid, _, unionid = value.partition("|")
-    return Identity(openid=openid, unionid=unionid or None) if openid else None
+    if not hasattr(request, "_wechat_identity"):  # the signature is checked once a request
+        value = request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT)
+        openid, _, unionid = (value or "").partition("|")
+        request._wechat_identity = Identity(openid=openid, unionid=unionid or None) if openid else None
+    return request._wechat_identity
 
 
 def remember_identity(response: HttpResponse, identity: Identity) -> None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from customers.attribution import customer_reassign, customers_hand_over, protection_days_changed
 from customers.errors import CustomerError
+from customers.scans import code_cache_clear
 from customers.models import Customer, OwnerChange, ScanEvent
 from stores.models import HeadOffice, Product, QRCode
 from stores.services import qr_code_create, staff_deactivate
@@ -130,13 +131,24 @@ def test_outside_wechat_in_real_mode_the_scan_is_anonymous(client, codes, settin
     assert event.customer is None and event.channel == ScanEvent.Channel.BROWSER
 
 
-def test_a_known_customers_scan_costs_three_queries(client, codes, django_assert_num_queries):
+def test_a_known_customers_scan_costs_three_queries_then_two(client, codes, django_assert_num_queries):
     scan(client, codes["assistant"])
+    code_cache_clear()
     as_wechat_user(client, "o-new-1")
     for code in (codes["assistant"], codes["store"], codes["wifi"]):
         # the code by token, the customer by openid, the INSERT of the scan
         with django_assert_num_queries(3):
             client.get(f"/q/{code.token}")
+        # the code is then kept by the process for a minute
+        with django_assert_num_queries(2):
+            client.get(f"/q/{code.token}")
+
+
+def test_a_disabled_code_stops_working_within_the_cache_time(client, codes, monkeypatch):
+    scan(client, codes["store"])
+    QRCode.objects.filter(pk=codes["store"].pk).update(is_active=False)
+    monkeypatch.setattr("customers.scans.time.monotonic", lambda: 10**9)  # a minute and more later
+    assert scan(client, codes["store"]).status_code == 410
 
 
 def test_hq_reassigns_with_a_reason_and_others_cannot(org, codes, client):
