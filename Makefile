@@ -32,11 +32,17 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 	@$(MAKE) --no-print-directory serve
 
+# The embedded default's three processes: fake WeChat, the scheduler, and the web server.
+FAKE_WECHAT_PORT ?= 9100
 serve:
-	@echo "StoreLink on http://127.0.0.1:$(PORT)/  (dashboard /dashboard/, workbench /m/, H5 /h5/, admin /admin/)"
-	@$(BIN)/celery -A config beat -l INFO > var/scheduler.log 2>&1 & scheduler=$$!; \
-	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "StoreLink on http://127.0.0.1:$(PORT)/  (dashboard /dashboard/, workbench /m/, H5 /h5/, admin /admin/,"
+	@echo "  fake phone /wechat/fake-phone/; fake WeChat on port $(FAKE_WECHAT_PORT))"
+	@export DEBUG=1 PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) WECHAT_API_BASE=http://127.0.0.1:$(FAKE_WECHAT_PORT)/ \
+	  WECOM_API_BASE=http://127.0.0.1:$(FAKE_WECHAT_PORT)/; \
+	$(BIN)/python -m wechat.fake --port $(FAKE_WECHAT_PORT) > var/fake-wechat.log 2>&1 & fake=$$!; \
+	$(BIN)/celery -A config beat -l INFO > var/scheduler.log 2>&1 & scheduler=$$!; \
+	trap 'kill $$fake $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/pytest

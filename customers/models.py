@@ -77,7 +77,18 @@ class Customer(models.Model):
         ]
 
     def __str__(self):
-        return self.name or self.masked_mobile or f"#{self.pk}"
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name, else something the assistant can tell apart: masked mobile, WeChat user ····."""
+        if self.name:
+            return self.name
+        if self.masked_mobile:
+            return self.masked_mobile
+        if self.openid:
+            return _("WeChat user %(tail)s") % {"tail": self.openid[-4:]}
+        return f"#{self.pk}"
 
     @property
     def masked_mobile(self) -> str:

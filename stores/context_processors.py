@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from .scope import scope_of
 
 
@@ -7,4 +9,5 @@ def acting_staff(request):
     return {
         "acting_staff": getattr(user, "staff", None) if user is not None and user.is_authenticated else None,
         "data_scope": scope_of(user),
+        "fake_wechat": settings.WECHAT_MODE == "fake",
     }

@@ -120,7 +120,7 @@ def workbench_customers(request):
     if query:
         customers = customers.filter(Q(name__icontains=query) | Q(mobile__endswith=query))
     page = Paginator(customers.only(
-        "id", "name", "mobile", "intent_grade", "community", "created_at", "owner_assistant__name"
+        "id", "name", "mobile", "openid", "intent_grade", "community", "created_at", "owner_assistant__name"
     ), 20).get_page(request.GET.get("page"))
     template = "workbench/partials/customer_rows.html" if is_htmx(request) else "workbench/customers.html"
     return render(request, template, {"page": page, "q": query, "tab": "customers"})

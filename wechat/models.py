@@ -2,7 +2,8 @@
 
 A message is written in the same transaction as the business change that causes it, under a
 caller-chosen idempotency key (unique), and sent after commit by a Celery worker. The row is the
-truth: workers claim it, send it once, and record what WeChat said.
+truth: workers claim it, send it once, and record what WeChat said. ``wechat/outbox.py`` holds
+the state machine.
 """
 
 from django.db import models
@@ -21,7 +22,7 @@ class Message(models.Model):
         PENDING = "pending", _("Waiting to be sent")
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
-        UNCERTAIN = "uncertain", _("Outcome unknown (worker stopped while sending)")
+        UNCERTAIN = "uncertain", _("Outcome unknown (no answer from WeChat)")
         FAILED = "failed", _("Refused by WeChat (not retried)")
         DEAD = "dead", _("Gave up after retries")
         SKIPPED = "skipped", _("Not sent: customer opted out of marketing")
@@ -71,3 +72,24 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.purpose} → {self.openid} ({self.get_status_display()})"
+
+
+class DeliveryReport(models.Model):
+    """A TEMPLATESENDJOBFINISH whose MsgID no message carried when it came in.
+
+    Either its send is still being recorded (the report beat the worker's write) or the worker
+    never learnt the msgid (it died, or the answer timed out). The recovery job matches it a
+    little later: by msgid if the worker has written it by then, else to an ``uncertain``
+    message to the same user, which it settles as sent. Matched reports are deleted.
+    """
+
+    msgid = models.BigIntegerField(unique=True)
+    openid = models.CharField(max_length=64)
+    status = models.CharField(max_length=50)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self):
+        return f"{self.msgid} → {self.openid}: {self.status}"

@@ -211,6 +211,8 @@ WECOM_TOKEN = env.str("WECOM_TOKEN", default="fake-wecom-token" if WECHAT_MODE =
 WECOM_AES_KEY = env.str("WECOM_AES_KEY", default="")
 WECOM_API_BASE = env.str("WECOM_API_BASE", default=FAKE_WECHAT_URL if WECHAT_MODE == "fake" else "https://qyapi.weixin.qq.com/")
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
+# The fake phone shows our H5 pages in a frame of our own; everywhere else pages refuse framing.
+X_FRAME_OPTIONS = "SAMEORIGIN" if WECHAT_MODE == "fake" else "DENY"
 
 # --- Product settings ------------------------------------------------------------------------
 BRAND_NAME = env.str("BRAND_NAME", default="")
