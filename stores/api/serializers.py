@@ -51,17 +51,24 @@ class QRCodeSerializer(serializers.ModelSerializer):
     scene = serializers.CharField(read_only=True, help_text="scene_str of the WeChat parametric code.")
     png = serializers.SerializerMethodField()
     svg = serializers.SerializerMethodField()
+    wechat_qr_url = serializers.SerializerMethodField(
+        help_text="Image of the WeChat parametric code (follow + scene), once head office made one.")
 
     class Meta:
         model = QRCode
         fields = [
             "id", "token", "url", "scene", "target_type", "target_id", "label", "store", "staff", "assignment",
-            "welcome_message", "is_active", "png", "svg", "created_at",
+            "welcome_message", "is_active", "png", "svg", "wechat_qr_url", "created_at",
         ]
         read_only_fields = fields
 
     def get_url(self, code) -> str:
         return code_url(code.token)
+
+    def get_wechat_qr_url(self, code) -> str | None:
+        from wechat.scene_codes import wechat_scene_code_url
+
+        return wechat_scene_code_url(code)
 
     def get_png(self, code) -> str:
         return self.context["request"].build_absolute_uri(reverse("qrcodes:png", args=[code.pk]))
