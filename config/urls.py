@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
-from customers.views import scan
+from customers.views import scan, staff_hand_over
 from surfaces.urls import auth_patterns, dashboard_patterns, h5_patterns, workbench_patterns
 
 from . import health
@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("dashboard/staff/<int:pk>/hand-over/", staff_hand_over, name="staff_hand_over"),
     path("dashboard/", include(dashboard_patterns)),
     path("m/", include(workbench_patterns)),
     path("h5/", include(h5_patterns)),
