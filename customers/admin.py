@@ -1,29 +1,17 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from stores.admin_base import ScopedModelAdmin
+from stores.models import Role, Staff
 
-from .models import Customer, OwnerChange, Order, ScanEvent
-
-
-@admin.register(Customer)
-class CustomerAdmin(ScopedModelAdmin):
-    list_display = ["name", "masked_mobile", "store", "owner_assistant", "intent_grade", "source", "created_at"]
-    list_filter = ["intent_grade", "source", "store__region", "store"]
-    search_fields = ["name", "mobile", "openid", "community"]
-    list_select_related = ["store", "owner_assistant"]
-    raw_id_fields = ["owner_assistant"]
-    show_full_result_count = False  # a COUNT(*) over a million rows on every page is not worth it
-
-
-@admin.register(Order)
-class OrderAdmin(ScopedModelAdmin):
-    list_display = ["number", "customer", "store", "assistant", "amount", "payment_type", "status", "placed_at"]
-    list_filter = ["status", "payment_type", "store"]
-    search_fields = ["number", "customer__name"]
-    list_select_related = ["customer", "store", "assistant"]
-    raw_id_fields = ["customer", "assistant"]
-    date_hierarchy = "placed_at"
-    show_full_result_count = False
+from .attribution import customer_reassign
+from .errors import CustomerError
+from .models import Customer, Order, OwnerChange, ScanEvent
 
 
 class OwnerChangeInline(admin.TabularInline):
@@ -38,7 +26,67 @@ class OwnerChangeInline(admin.TabularInline):
         return False
 
 
-CustomerAdmin.inlines = [OwnerChangeInline]
+class ReassignForm(forms.Form):
+    assistant = forms.ModelChoiceField(
+        queryset=Staff.objects.filter(role=Role.ASSISTANT, is_active=True).select_related("store"),
+        label=_("New owner assistant"),
+    )
+    note = forms.CharField(label=_("Reason"), max_length=200)
+
+
+@admin.register(Customer)
+class CustomerAdmin(ScopedModelAdmin):
+    list_display = ["name", "masked_mobile", "store", "owner_assistant", "intent_grade", "source", "created_at"]
+    list_filter = ["intent_grade", "source", "store__region", "store"]
+    search_fields = ["name", "mobile", "openid", "community"]
+    list_select_related = ["store", "owner_assistant"]
+    raw_id_fields = ["owner_assistant"]
+    readonly_fields = ["reassign_link"]
+    inlines = [OwnerChangeInline]
+    show_full_result_count = False  # a COUNT(*) over a million rows on every page is not worth it
+
+    def get_urls(self):
+        reassign = path("<path:object_id>/reassign/", self.admin_site.admin_view(self.reassign_view),
+                        name="customers_customer_reassign")
+        return [reassign, *super().get_urls()]
+
+    @admin.display(description=_("attribution"))
+    def reassign_link(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html('<a class="button" href="{}">{}</a>',
+                           reverse("admin:customers_customer_reassign", args=[obj.pk]),
+                           _("Reassign to another assistant"))
+
+    def reassign_view(self, request, object_id):
+        """Head office moves a customer to another assistant (and store); the reason is kept."""
+        customer = self.get_object(request, object_id)
+        if customer is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        form = ReassignForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                customer_reassign(customer=customer, assistant=form.cleaned_data["assistant"], actor=request.user,
+                                  note=form.cleaned_data["note"])
+            except CustomerError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(request, _("Customer reassigned."), messages.SUCCESS)
+                return redirect("admin:customers_customer_change", customer.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "original": customer, "form": form,
+                   "title": _("Reassign %(customer)s") % {"customer": customer}}
+        return TemplateResponse(request, "admin/customers/reassign.html", context)
+
+
+@admin.register(Order)
+class OrderAdmin(ScopedModelAdmin):
+    list_display = ["number", "customer", "store", "assistant", "amount", "payment_type", "status", "placed_at"]
+    list_filter = ["status", "payment_type", "store"]
+    search_fields = ["number", "customer__name"]
+    list_select_related = ["customer", "store", "assistant"]
+    raw_id_fields = ["customer", "assistant"]
+    date_hierarchy = "placed_at"
+    show_full_result_count = False
 
 
 @admin.register(ScanEvent)

@@ -43,3 +43,17 @@ def test_another_stores_manager_gets_404(client, org):
     other_manager = StaffFactory(role=Role.STORE_MANAGER, store=org.store_b1)
     client.force_login(other_manager.user)
     assert client.get(f"/dashboard/staff/{org.assistant.pk}/hand-over/").status_code == 404
+
+
+def test_hq_reassigns_a_customer_in_the_admin_with_a_reason(client, org):
+    customer = Customer.objects.filter(owner_assistant=org.assistant).first()
+    client.force_login(org.user("hq"))
+    url = f"/admin/customers/customer/{customer.pk}/reassign/"
+    assert url in client.get(f"/admin/customers/customer/{customer.pk}/change/").content.decode()
+    refused = client.post(url, {"assistant": org.other_store_assistant.pk, "note": ""})
+    assert refused.status_code == 200
+    response = client.post(url, {"assistant": org.other_store_assistant.pk, "note": "客户搬到杭州"})
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.store, customer.owner_assistant) == (org.store_a2, org.other_store_assistant)
+    assert customer.owner_changes.first().note == "客户搬到杭州"
