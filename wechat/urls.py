@@ -6,6 +6,7 @@ app_name = "wechat"
 urlpatterns = [
     path("oauth/", views.oauth_callback, name="oauth_callback"),
     path("callback/", views.official_account_callback, name="callback"),
+    path("jssdk/", views.jssdk, name="jssdk"),
     path("fake-phone/", fake_phone.phone, name="fake_phone"),
     path("fake-phone/as/", fake_phone.switch_user, name="fake_phone_switch"),
     path("fake-phone/inbox/", fake_phone.inbox, name="fake_phone_inbox"),

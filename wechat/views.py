@@ -1,4 +1,4 @@
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -10,6 +10,7 @@ from stores.models import HeadOffice
 
 from . import callback, events
 from .identity import identity_from_code, next_url_from_state, remember_identity
+from .jssdk import ForeignUrl, jssdk_config
 
 
 @never_cache
@@ -56,3 +57,14 @@ def official_account_callback(request):
     if request.GET.get("encrypt_type") == "aes":
         xml = callback.encrypt_reply(xml, request.GET)
     return HttpResponse(xml, content_type="application/xml")
+
+
+@never_cache
+def jssdk(request):
+    """``GET /wechat/jssdk/?url=<page>``: the signed ``wx.config`` for one of our pages (WX-2)."""
+    try:
+        return JsonResponse(jssdk_config(request.GET.get("url", "")))
+    except ForeignUrl:
+        return JsonResponse({"error": "url must be a page of this site"}, status=400)
+    except (WeChatException, RequestException):
+        return JsonResponse({"error": "WeChat is unavailable, try again"}, status=502)
