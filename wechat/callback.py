@@ -67,7 +67,9 @@ def read_message(params, body: bytes):
 
 
 def _delivery_key(message) -> str:
-    identity = f"{message.source}|{message.create_time}|{message.type}|{getattr(message, 'event', '')}"
+    # A delivery report also carries its MsgID: two reports in one second are two reports.
+    identity = (f"{message.source}|{message.create_time}|{message.type}|{getattr(message, 'event', '')}"
+                f"|{getattr(message, 'id', '')}")
     return "wechat:event:" + hashlib.sha1(identity.encode()).hexdigest()
 
 

@@ -124,6 +124,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Keep a worker's database connection across tasks (Celery would otherwise reconnect for each).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # --- Auth, API -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -211,6 +213,15 @@ WECOM_TOKEN = env.str("WECOM_TOKEN", default="fake-wecom-token" if WECHAT_MODE =
 WECOM_AES_KEY = env.str("WECOM_AES_KEY", default="")
 WECOM_API_BASE = env.str("WECOM_API_BASE", default=FAKE_WECHAT_URL if WECHAT_MODE == "fake" else "https://qyapi.weixin.qq.com/")
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
+# The messaging outbox (wechat/outbox.py): a global send rate shared by all workers, retries,
+# and how long an interrupted or unanswered send waits for WeChat's delivery report.
+WECHAT_SEND_RATE = env.int("WECHAT_SEND_RATE", default=300)
+WECHAT_OUTBOX_MAX_ATTEMPTS = env.int("WECHAT_OUTBOX_MAX_ATTEMPTS", default=6)
+WECHAT_OUTBOX_BACKOFF_SECONDS = env.int("WECHAT_OUTBOX_BACKOFF_SECONDS", default=30)
+WECHAT_OUTBOX_BACKOFF_CAP_SECONDS = env.int("WECHAT_OUTBOX_BACKOFF_CAP_SECONDS", default=3600)
+WECHAT_OUTBOX_LEASE_SECONDS = env.int("WECHAT_OUTBOX_LEASE_SECONDS", default=600)
+WECHAT_OUTBOX_SETTLE_SECONDS = env.int("WECHAT_OUTBOX_SETTLE_SECONDS", default=900)
+WECHAT_OUTBOX_REPORT_GRACE_SECONDS = env.int("WECHAT_OUTBOX_REPORT_GRACE_SECONDS", default=60)
 # The fake phone shows our H5 pages in a frame of our own; everywhere else pages refuse framing.
 X_FRAME_OPTIONS = "SAMEORIGIN" if WECHAT_MODE == "fake" else "DENY"
 

@@ -27,6 +27,12 @@ path; faults on a path are used in order, each for ``times`` calls), ``GET /_fak
 ``GET /_fake/stats``, ``POST /_fake/reset``, ``GET|POST /_fake/config``,
 ``POST /_fake/clock {"advance": seconds}``, ``POST /_fake/oauth_user {"openid"}``,
 ``GET /_fake/qrcodes?ticket=``.
+
+Delivery reports: with ``callback_url`` and ``callback_token`` configured (``/_fake/config``,
+``configure()``, ``--callback-url``/``--callback-token``; ``callback_aes_key`` for safe mode), every
+template message sent is followed by a signed TEMPLATESENDJOBFINISH POSTed there from a
+background thread (``reporter``): ``success``, or ``failed:user block`` for a user made with
+``blocks_template_messages``. ``GET /_fake/stats`` counts them under ``reports``.
 """
 
 from .server import FakeWeChat

@@ -37,8 +37,8 @@ def _body(req: Request):
 
 
 def users_post(state: FakeState, req: Request):
-    allowed = {"openid", "unionid", "subscribed", "refused_subscribe_message", "subscribe_time", "subscribe_scene",
-               "qr_scene", "qr_scene_str", "language", "ticket"}
+    allowed = {"openid", "unionid", "subscribed", "refused_subscribe_message", "blocks_template_messages",
+               "subscribe_time", "subscribe_scene", "qr_scene", "qr_scene_str", "language", "ticket"}
     created = []
     for item in _items(_body(req), "users"):
         unknown = set(item) - allowed

@@ -130,8 +130,11 @@ def template_send(state: FakeState, req: Request):
     if not user["subscribed"]:
         raise ApiError(43004)
     msgid = next(state.msgids)
+    status = "failed:user block" if user.get("blocks_template_messages") else "success"
     state.record_message("template", user["openid"], msgid=msgid, template_id=template_id, data=data.get("data"),
-                         url=data.get("url"), miniprogram=data.get("miniprogram"), status="success")
+                         url=data.get("url"), miniprogram=data.get("miniprogram"), status=status)
+    if state.config.callback_url:
+        state.reporter.submit(openid=user["openid"], msgid=msgid, status=status)  # posted by another thread
     return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
 
 

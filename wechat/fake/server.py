@@ -73,6 +73,7 @@ class FakeWeChat(ThreadingHTTPServer):
         return server
 
     def stop(self) -> None:
+        self.state.reporter.stop()
         self.shutdown()
         self.server_close()
         if self._thread:
@@ -123,3 +124,7 @@ class FakeWeChat(ThreadingHTTPServer):
     def reset(self) -> None:
         with self.state.lock:
             self.state.reset()
+
+    def wait_for_reports(self, timeout: float = 10.0) -> bool:
+        """True once every delivery report queued so far was posted (see ``Config.callback_url``)."""
+        return self.state.reporter.wait(timeout)

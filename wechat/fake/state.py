@@ -15,6 +15,7 @@ from collections import Counter, defaultdict, deque
 from dataclasses import asdict, dataclass, field, fields
 
 from .codes import MP, ApiError
+from .reporter import Reporter
 
 SHANGHAI_OFFSET = 8 * 3600  # China has no daylight saving: UTC+8 all year
 
@@ -43,6 +44,11 @@ class Config:
     # Group messages one external contact can receive per Shanghai day (None: no limit). Over it,
     # the send result reports status 3 ("already received another group message").
     wecom_customer_daily_limit: int | None = None
+    # Delivery reports: after each template message sent, POST a signed TEMPLATESENDJOBFINISH to
+    # this URL (our /wechat/callback/) from a background thread. Empty: no reports.
+    callback_url: str = ""
+    callback_token: str = ""  # the account's Token (our WECHAT_TOKEN)
+    callback_aes_key: str = ""  # safe mode (encrypted for app_id) when set (our WECHAT_AES_KEY)
 
     def update(self, values: dict) -> None:
         known = {f.name for f in fields(self)}
@@ -81,11 +87,13 @@ class FakeState:
         self.lock = threading.Lock()
         self.initial_config = asdict(config or Config())
         self.generation = 0  # bumped by reset(): a request delayed across a reset is dropped
+        self.reporter = Reporter(self)  # outlives resets; drops reports of an older generation
         self.reset()
 
     def reset(self) -> None:
         """Forget everything and go back to the configuration the fake was started with."""
         self.generation += 1
+        self.reporter.reset_counts()
         self.config = Config(**copy.deepcopy(self.initial_config))
         self.clock_offset = 0.0
         self.tokens: dict[str, Token] = {}
@@ -179,6 +187,9 @@ class FakeState:
             "unionid": random_id("o", 28) if self.config.auto_unionid else None,
             "subscribed": True,
             "refused_subscribe_message": False,
+            # Blocked the account's template messages: sends succeed, the delivery report says
+            # "failed:user block".
+            "blocks_template_messages": False,
             "subscribe_time": int(self.now()),
             "subscribe_scene": "ADD_SCENE_SEARCH",
             "qr_scene": 0,
@@ -192,8 +203,8 @@ class FakeState:
                 raise ApiError(40097, f"unknown ticket {ticket}")
             user.update(subscribe_scene="ADD_SCENE_QR_CODE", qr_scene=qrcode["scene_id"],
                         qr_scene_str=qrcode["scene_str"])
-        for key in ("unionid", "subscribed", "refused_subscribe_message", "subscribe_time", "subscribe_scene",
-                    "qr_scene", "qr_scene_str", "language"):
+        for key in ("unionid", "subscribed", "refused_subscribe_message", "blocks_template_messages",
+                    "subscribe_time", "subscribe_scene", "qr_scene", "qr_scene_str", "language"):
             if key in values:
                 user[key] = values[key]
         self.users[openid] = user
@@ -237,4 +248,5 @@ class FakeState:
             "stable_token_fetches": {o: c for (_, o), c in self.stable_token_fetches.items()},
             "messages": len(self.messages),
             "users": len(self.users),
+            "reports": dict(self.reporter.counts),
         }
