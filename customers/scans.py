@@ -73,14 +73,16 @@ def code_cache_clear() -> None:
     _codes.clear()
 
 
-def scan_record(*, code: QRCode, identity: Identity | None, channel: str, user_agent: str = "") -> ScanEvent:
-    """Record one scan of an active code; bind the customer if attribution says so."""
+def scan_record(*, code: QRCode, identity: Identity | None = None, customer: Customer | None = None,
+                channel: str, user_agent: str = "") -> ScanEvent:
+    """Record one scan of an active code; bind the customer if attribution says so. The person is
+    given as a WeChat ``identity`` (found or created here) or as an already known ``customer``."""
     now = timezone.now()
-    customer = None
     bound = False
-    if identity is not None:
+    if customer is None and identity is not None:
         # Creation and binding are each atomic on their own; a plain scan needs no transaction.
         customer, _created = customer_for_identity(identity)
+    if customer is not None:
         bound = attribution_on_scan(customer=customer, code=code, now=now)
     return ScanEvent.objects.create(
         qr_code=code, customer=customer, target_type=code.target_type, target_id=code.target_id,

@@ -86,3 +86,53 @@ def release_delivery(message) -> None:
 def encrypt_reply(xml: str, params) -> str:
     crypto = WeChatCrypto(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY, settings.WECHAT_APP_ID)
     return crypto.encrypt_message(xml, params.get("nonce", ""), params.get("timestamp"))
+
+
+def wecom_crypto():
+    from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
+
+    if not settings.WECOM_AES_KEY:
+        raise CallbackRejected(400, "WECOM_AES_KEY is not configured")
+    return WeComCrypto(settings.WECOM_TOKEN, settings.WECOM_AES_KEY, settings.WECOM_CORP_ID)
+
+
+def _wecom_params(params) -> tuple[str, str, str]:
+    signature, timestamp, nonce = params.get("msg_signature", ""), params.get("timestamp", ""), params.get("nonce", "")
+    if not (signature and timestamp.isdigit() and nonce) or len(signature) > 64 or len(nonce) > 64:
+        raise CallbackRejected(400, "missing or malformed signature parameters")
+    if abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
+        raise CallbackRejected(403, "stale timestamp (replayed request?)")
+    return signature, timestamp, nonce
+
+
+def wecom_echo(params) -> str:
+    """WeCom's URL check: verify and decrypt ``echostr``."""
+    signature, timestamp, nonce = _wecom_params(params)
+    try:
+        return wecom_crypto().check_signature(signature, timestamp, nonce, params.get("echostr", ""))
+    except CallbackRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - bad signature or garbage
+        raise CallbackRejected(403, "bad signature") from exc
+
+
+def wecom_read_event(params, body: bytes) -> dict:
+    """The decrypted event of a WeCom callback POST, as a flat dict of its XML fields."""
+    import xmltodict
+
+    signature, timestamp, nonce = _wecom_params(params)
+    if len(body) > MAX_BODY_BYTES:
+        raise CallbackRejected(413, "body too large")
+    try:
+        xml = wecom_crypto().decrypt_message(body.decode("utf-8"), signature, timestamp, nonce)
+    except InvalidSignatureException as exc:
+        raise CallbackRejected(403, "bad signature") from exc
+    except CallbackRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise CallbackRejected(400, "cannot decrypt message") from exc
+    try:
+        event = xmltodict.parse(xml).get("xml") or {}
+    except Exception as exc:  # noqa: BLE001
+        raise CallbackRejected(400, "malformed XML") from exc
+    return {key: (value if isinstance(value, str) else "") for key, value in event.items()}

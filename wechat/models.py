@@ -93,3 +93,46 @@ class DeliveryReport(models.Model):
 
     def __str__(self):
         return f"{self.msgid} → {self.openid}: {self.status}"
+
+
+class WeComContactWay(models.Model):
+    """An assistant's WeCom "contact me" code (WX-4). Its ``state`` names the assistant's touchpoint
+    code, so a customer who adds the assistant is attributed exactly like a scan of that code."""
+
+    staff = models.OneToOneField("stores.Staff", on_delete=models.CASCADE, related_name="wecom_contact_way",
+                                 verbose_name=_("staff member"))
+    config_id = models.CharField(_("WeCom config id"), max_length=64, unique=True)
+    qr_code_url = models.URLField(_("WeCom code image"), max_length=500)
+    state = models.CharField(_("state"), max_length=30)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("WeCom contact code")
+        verbose_name_plural = _("WeCom contact codes")
+
+    def __str__(self):
+        return f"{self.staff} · {self.config_id}"
+
+
+class WeComContact(models.Model):
+    """A customer is a WeCom friend of a member of staff (WX-4)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="wecom_contacts",
+                                 verbose_name=_("customer"))
+    staff = models.ForeignKey("stores.Staff", on_delete=models.CASCADE, related_name="wecom_contacts",
+                              verbose_name=_("staff member"))
+    external_userid = models.CharField(_("WeCom external user id"), max_length=64, db_index=True)
+    state = models.CharField(_("state"), max_length=30, blank=True)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="staff__store__region", store="staff__store", owner="staff")
+
+    class Meta:
+        verbose_name = _("WeCom friend")
+        verbose_name_plural = _("WeCom friends")
+        constraints = [models.UniqueConstraint(fields=["staff", "external_userid"], name="wecom_contact_once")]
+
+    def __str__(self):
+        return f"{self.customer} ↔ {self.staff}"

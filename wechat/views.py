@@ -68,3 +68,36 @@ def jssdk(request):
         return JsonResponse({"error": "url must be a page of this site"}, status=400)
     except (WeChatException, RequestException):
         return JsonResponse({"error": "WeChat is unavailable, try again"}, status=502)
+
+
+@csrf_exempt
+@never_cache
+def wecom_callback(request):
+    """``/wechat/wecom/callback/``: WeCom's customer-contact events (WX-4), always encrypted."""
+    from django.core.cache import cache
+
+    from . import wecom
+
+    try:
+        if request.method == "GET":
+            return HttpResponse(callback.wecom_echo(request.GET), content_type="text/plain")
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        event = callback.wecom_read_event(request.GET, request.body)
+    except callback.CallbackRejected as rejected:
+        return HttpResponse(rejected.reason, status=rejected.status, content_type="text/plain")
+    if event.get("Event") != "change_external_contact":
+        return HttpResponse("success", content_type="text/plain")
+    key = "wecom:event:" + "|".join(event.get(f, "") for f in ("ChangeType", "UserID", "ExternalUserID", "CreateTime"))
+    if not cache.add(key[:240], 1, 600):
+        return HttpResponse("success", content_type="text/plain")
+    change, staff, external = event.get("ChangeType"), event.get("UserID", ""), event.get("ExternalUserID", "")
+    try:
+        if change == "add_external_contact":
+            wecom.wecom_contact_added(staff_userid=staff, external_userid=external, state=event.get("State", ""))
+        elif change in ("del_external_contact", "del_follow_user"):
+            wecom.wecom_contact_removed(staff_userid=staff, external_userid=external)
+    except Exception:
+        cache.delete(key[:240])
+        raise
+    return HttpResponse("success", content_type="text/plain")

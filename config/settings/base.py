@@ -210,7 +210,8 @@ WECHAT_API_BASE = env.str("WECHAT_API_BASE", default=FAKE_WECHAT_URL if WECHAT_M
 WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="ww-fake-corp" if WECHAT_MODE == "fake" else "")
 WECOM_SECRET = env.str("WECOM_SECRET", default="fake-wecom-secret" if WECHAT_MODE == "fake" else "")
 WECOM_TOKEN = env.str("WECOM_TOKEN", default="fake-wecom-token" if WECHAT_MODE == "fake" else "")
-WECOM_AES_KEY = env.str("WECOM_AES_KEY", default="")
+# WeCom always encrypts its callbacks; fake mode has a fixed key of the right shape (43 chars).
+WECOM_AES_KEY = env.str("WECOM_AES_KEY", default="fakeWeComAesKey0123456789abcdefghijklmnopqr" if WECHAT_MODE == "fake" else "")
 WECOM_API_BASE = env.str("WECOM_API_BASE", default=FAKE_WECHAT_URL if WECHAT_MODE == "fake" else "https://qyapi.weixin.qq.com/")
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
 # The messaging outbox (wechat/outbox.py): a global send rate shared by all workers, retries,
