@@ -66,21 +66,26 @@ def read_message(params, body: bytes):
     return message
 
 
-def _delivery_key(message) -> str:
+def event_key(message) -> str:
+    """What makes an official-account event unique: WeChat re-delivers the same one when slow."""
     # A delivery report also carries its MsgID: two reports in one second are two reports.
-    identity = (f"{message.source}|{message.create_time}|{message.type}|{getattr(message, 'event', '')}"
-                f"|{getattr(message, 'id', '')}")
-    return "wechat:event:" + hashlib.sha1(identity.encode()).hexdigest()
+    return "|".join(str(part) for part in (
+        "wechat", message.source, message.create_time, message.type, getattr(message, "event", ""),
+        getattr(message, "id", "")))
 
 
-def claim_delivery(message) -> bool:
-    """False for WeChat's re-delivery of an event we already took (dedupe on sender + time + kind)."""
-    return cache.add(_delivery_key(message), 1, 600)
+def wecom_event_key(event: dict) -> str:
+    return "|".join(["wecom", *(event.get(f, "") for f in ("ChangeType", "UserID", "ExternalUserID", "CreateTime"))])
 
 
-def release_delivery(message) -> None:
-    """Handling failed: let WeChat's next retry be processed."""
-    cache.delete(_delivery_key(message))
+def claim(key: str) -> bool:
+    """False for a re-delivery of an event we already took; dedupe lasts ten minutes."""
+    return cache.add("callback:" + hashlib.sha1(key.encode()).hexdigest(), 1, 600)
+
+
+def release(key: str) -> None:
+    """Handling failed: let the sender's next retry be processed."""
+    cache.delete("callback:" + hashlib.sha1(key.encode()).hexdigest())
 
 
 def encrypt_reply(xml: str, params) -> str:

@@ -44,12 +44,13 @@ def official_account_callback(request):
         message = callback.read_message(request.GET, request.body)
     except callback.CallbackRejected as rejected:
         return HttpResponse(rejected.reason, status=rejected.status, content_type="text/plain")
-    if not callback.claim_delivery(message):
+    key = callback.event_key(message)
+    if not callback.claim(key):
         return HttpResponse("success", content_type="text/plain")
     try:
         reply = events.handle(message)
     except Exception:
-        callback.release_delivery(message)
+        callback.release(key)
         raise
     if reply is None:
         return HttpResponse("success", content_type="text/plain")
@@ -74,8 +75,6 @@ def jssdk(request):
 @never_cache
 def wecom_callback(request):
     """``/wechat/wecom/callback/``: WeCom's customer-contact events (WX-4), always encrypted."""
-    from django.core.cache import cache
-
     from . import wecom
 
     try:
@@ -88,8 +87,8 @@ def wecom_callback(request):
         return HttpResponse(rejected.reason, status=rejected.status, content_type="text/plain")
     if event.get("Event") != "change_external_contact":
         return HttpResponse("success", content_type="text/plain")
-    key = "wecom:event:" + "|".join(event.get(f, "") for f in ("ChangeType", "UserID", "ExternalUserID", "CreateTime"))
-    if not cache.add(key[:240], 1, 600):
+    key = callback.wecom_event_key(event)
+    if not callback.claim(key):
         return HttpResponse("success", content_type="text/plain")
     change, staff, external = event.get("ChangeType"), event.get("UserID", ""), event.get("ExternalUserID", "")
     try:
@@ -98,6 +97,6 @@ def wecom_callback(request):
         elif change in ("del_external_contact", "del_follow_user"):
             wecom.wecom_contact_removed(staff_userid=staff, external_userid=external)
     except Exception:
-        cache.delete(key[:240])
+        callback.release(key)
         raise
     return HttpResponse("success", content_type="text/plain")
