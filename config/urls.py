@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
 from customers.views import scan, staff_hand_over
+from surfaces.h5 import share_open
 from surfaces.urls import auth_patterns, dashboard_patterns, h5_patterns, workbench_patterns
 
 from . import health
@@ -40,6 +41,7 @@ urlpatterns = [
     path("m/", include(workbench_patterns)),
     path("h5/", include(h5_patterns)),
     path("q/<str:token>", scan, name="scan"),
+    path("s/<str:token>", share_open, name="share_open"),
     path("wechat/", include("wechat.urls")),
     path("qrcodes/", include("stores.urls")),
     path("", include(auth_patterns)),

@@ -9,6 +9,8 @@ Rules:
   binds the customer anew.
 * A staff code whose assistant has left keeps working: it acts as a round-robin store code.
 * Head-office codes (no store) never bind.
+* A share link (QR-6) binds only a customer no store has yet, to the sharer's store and assistant
+  (see the end of this module).
 Every change writes an ``OwnerChange`` row with its reason.
 """
 
@@ -166,3 +168,53 @@ def customers_hand_over(*, leaving: Staff, to: Staff | None, actor) -> int:
         _apply(customer, store=customer.store, assistant=heirs[n % len(heirs)], reason=OwnerChange.Reason.HANDOVER,
                actor=actor, now=now, note=_("from %(name)s") % {"name": leaving.name})
     return len(customers)
+
+
+# --- Through a share link (QR-6) -----------------------------------------------------------------
+#
+# A person who opens a page another customer shared with them ("discuss it with the family") is
+# that customer's family or friend. If no store has them yet, they become a customer of the
+# sharer's store and assistant: the assistant who served the sharer serves the household. A
+# customer some store already has is never moved by a share, not even after the protection
+# period: a share is not a visit, and only visits (scans) or head office move customers.
+
+
+def binding_for_share(customer: Customer, sharer: Customer | None) -> Binding | None:
+    """What opening a page shared by ``sharer`` does to ``customer``'s attribution (None: nothing)."""
+    if sharer is None or sharer.store_id is None or sharer.pk == customer.pk:
+        return None
+    if customer.store_id is not None:
+        return None
+    return Binding(sharer.store, OwnerChange.Reason.SHARED_BY_CUSTOMER)
+
+
+def assistant_for_sharer(sharer: Customer) -> Staff | None:
+    """The assistant a family member gets: the sharer's own; when the sharer's assistant has left
+    the store, the next in the store's rotation (as a leaving assistant's printed code does); none
+    when the sharer has none either (the manager assigns both)."""
+    assistant = sharer.owner_assistant
+    if assistant is None:
+        return None
+    if assistant.is_active and assistant.store_id == sharer.store_id:
+        return assistant
+    return _next_in_rotation(sharer.store_id)
+
+
+def attribution_on_share_open(*, customer: Customer, share, now: datetime) -> bool:
+    """Bind ``customer`` through ``share``'s sharer if they belong to no store yet; True when it
+    did. The change is an ``OwnerChange`` with reason ``SHARED_BY_CUSTOMER``, no code, and the
+    sharer's name as its note. Decided again on the locked row, as for scans; the sharer is read
+    afresh, so a sharer reassigned since making the link brings the family to the new owner."""
+    if binding_for_share(customer, share.sharer) is None:
+        return False
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        sharer = Customer.objects.select_related("store", "owner_assistant").get(pk=share.sharer_id)
+        binding = binding_for_share(locked, sharer)
+        if binding is None:
+            return False
+        _apply(locked, store=binding.store, assistant=assistant_for_sharer(sharer), reason=binding.reason,
+               note=str(sharer.display_name)[:200], now=now)
+    customer.store_id, customer.owner_assistant_id, customer.bound_at = (
+        locked.store_id, locked.owner_assistant_id, locked.bound_at)
+    return True

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stores.models import Staff, Store, mobile_validator
+from stores.models import Staff, Store, mobile_validator, new_qr_token
 from stores.scope import ScopedManager, ScopeRule
 
 
@@ -191,6 +191,9 @@ class OwnerChange(models.Model):
         REASSIGNED = "reassigned", _("Reassigned by head office")
         HANDOVER = "handover", _("Handed over when an assistant left")
         ASSIGNED = "assigned", _("Assigned by the store manager")
+        # A new customer who opened a page another customer shared (QR-6): bound to the sharer's
+        # store and assistant. ``qr_code`` stays empty; ``note`` holds the sharer's name.
+        SHARED_BY_CUSTOMER = "shared_by_customer", _("Opened a page shared by a customer")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="owner_changes")
     from_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -212,3 +215,134 @@ class OwnerChange(models.Model):
         verbose_name = _("owner change")
         verbose_name_plural = _("owner changes")
         ordering = ["-changed_at", "-id"]
+
+
+# --- What customers look at, share and keep (QR-6, QR-7, CUS-6) ---------------------------------
+
+
+class PageType(models.TextChoices):
+    """The H5 pages a customer can view, share with family and favourite. Rows below point to
+    their page by type and id, as scans do, so a withdrawn product leaves its history intact."""
+
+    STORE = "store", _("Store")
+    PRODUCT = "product", _("Product")
+    SOLUTION = "solution", _("Solution")
+    CASE = "case", _("Case")
+
+
+class Share(models.Model):
+    """A share link ``/s/<token>`` (家人商量, QR-6): one per sharer and page, reused every time they
+    share it again; visitors we cannot identify reuse a link without a sharer.
+    Shares are counted as links, opens as ``ShareOpen`` rows."""
+
+    token = models.CharField(_("token"), max_length=32, unique=True, default=new_qr_token, editable=False)
+    sharer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="shares", verbose_name=_("shared by")
+    )
+    page_type = models.CharField(_("page type"), max_length=20, choices=PageType.choices)
+    page_id = models.PositiveBigIntegerField(_("page id"))
+    created_at = models.DateTimeField(_("shared at"), default=timezone.now)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="sharer__store__region", store="sharer__store", owner="sharer__owner_assistant")
+
+    class Meta:
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        ordering = ["-created_at", "-id"]
+        # Anonymous links are reused by lookup, not by a constraint: erasing a customer turns their
+        # links anonymous (SET_NULL), which a unique "one anonymous link per page" would refuse.
+        constraints = [
+            models.UniqueConstraint(fields=["sharer", "page_type", "page_id"], name="share_one_link_per_sharer_page"),
+        ]
+        indexes = [models.Index(fields=["page_type", "page_id"])]
+
+    def __str__(self):
+        return self.token
+
+
+class ShareOpen(models.Model):
+    """Someone opened a share link: "shared by X, opened by Y". The opener is empty for a visitor
+    we could not identify (a browser outside WeChat). The sharer's own opens are not recorded."""
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="opens", verbose_name=_("share"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="share_opens",
+        verbose_name=_("opened by"),
+    )
+    is_new_customer = models.BooleanField(_("new customer"), default=False)
+    bound = models.BooleanField(_("bound the customer"), default=False)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    objects = ScopedManager()
+    # Visible from both sides: to whoever serves the opener and to whoever serves the sharer.
+    scope_rule = ScopeRule(
+        region=("customer__store__region", "share__sharer__store__region"),
+        store=("customer__store", "share__sharer__store"),
+        owner=("customer__owner_assistant", "share__sharer__owner_assistant"),
+    )
+
+    class Meta:
+        verbose_name = _("share open")
+        verbose_name_plural = _("share opens")
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["share", "-opened_at"]), models.Index(fields=["customer", "-opened_at"])]
+
+    def __str__(self):
+        return f"{self.share_id} @ {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class PageView(models.Model):
+    """An identified customer looked at a page (CUS-6 trail, QR-7 "recently viewed"). Reloads
+    within the visit window (``customers.pages.VISIT_WINDOW``) are one view."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="page_views", verbose_name=_("customer")
+    )
+    page_type = models.CharField(_("page type"), max_length=20, choices=PageType.choices)
+    page_id = models.PositiveBigIntegerField(_("page id"))
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="customer__store__region", store="customer__store",
+                           owner="customer__owner_assistant")
+
+    class Meta:
+        verbose_name = _("page view")
+        verbose_name_plural = _("page views")
+        ordering = ["-viewed_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-viewed_at"]),
+            models.Index(fields=["page_type", "page_id", "viewed_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.page_type}:{self.page_id} @ {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class Favourite(models.Model):
+    """A page the customer keeps (收藏, "take the store home in your pocket", QR-7)."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="favourites", verbose_name=_("customer")
+    )
+    page_type = models.CharField(_("page type"), max_length=20, choices=PageType.choices)
+    page_id = models.PositiveBigIntegerField(_("page id"))
+    created_at = models.DateTimeField(_("favourited at"), default=timezone.now)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="customer__store__region", store="customer__store",
+                           owner="customer__owner_assistant")
+
+    class Meta:
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "page_type", "page_id"], name="favourite_once_per_page")
+        ]
+        indexes = [models.Index(fields=["page_type", "page_id"])]
+
+    def __str__(self):
+        return f"{self.customer_id} ♥ {self.page_type}:{self.page_id}"

@@ -56,3 +56,50 @@ DEMO_LOGINS = [
     ("assistant", "上海徐汇旗舰店导购"),
     ("partner", "上海徐汇旗舰店合作伙伴（水电师傅）"),
 ]
+
+# --- Digital store (ORG-4): styles, solutions, cases -------------------------------------------
+# Colours for the placeholder pictures drawn at seed time (no download; text stays in the HTML,
+# since Pillow's default font has no Chinese glyphs).
+STYLES = [
+    # (name, file key, wall, floor, cabinet, counter, accent)
+    ("现代简约", "modern", "#eceae6", "#9b9892", "#f7f7f5", "#3b3b3b", "#2f80ed"),
+    ("北欧", "nordic", "#f4f1ea", "#d2b48c", "#ffffff", "#c8a97e", "#7fa88a"),
+    ("新中式", "new-chinese", "#efe4d2", "#6b4a32", "#5a3b28", "#e8dcc6", "#b23a2b"),
+    ("轻奢", "light-luxury", "#e6e3e0", "#4c4f55", "#243447", "#f1efec", "#c9a55c"),
+]
+
+# (name, room, style, SKUs, price from, price to, description, store code or None for head office)
+SOLUTIONS = [
+    ("岛台开放式厨房", "kitchen", "轻奢", ["K-IS-01", "K-QZ-03", "A-HD-01", "A-GS-02", "A-DW-03", "A-ST-04", "W-RO-01"],
+     "89800", "128000",
+     "客餐厨一体的开放式布局，岛台兼做早餐台。蒸烤一体机、洗碗机全嵌入，台面下净水，一步到位。适合 15㎡ 以上的厨房。", None),
+    ("北欧白 U 型厨房", "kitchen", "北欧", ["K-CB-02", "K-QZ-03", "K-SK-04", "K-FA-05", "A-HD-01", "A-GS-02"],
+     "28800", "45800",
+     "白色平板门配原木色台面，U 型动线洗、切、炒一气呵成。侧吸油烟机离灶近，吸力足、不碰头。", None),
+    ("新中式一字型厨房", "kitchen", "新中式", ["K-CB-02", "K-QZ-03", "K-SK-04", "A-HD-01", "A-GS-02", "W-PF-02"],
+     "19800", "32800",
+     "胡桃木色柜门、回纹拉手，小户型一字型布局。前置过滤器保护全屋水路。", None),
+    ("干湿分离卫浴", "bathroom", "现代简约", ["B-TL-01", "B-SH-02", "B-VA-03", "B-MR-05"],
+     "12800", "18800",
+     "淋浴区与洗漱区分开，地面不再湿漉漉。智能马桶一体机、恒温花洒、岩板浴室柜和防雾镜柜，4㎡ 也能放得下。", None),
+    ("主卫浴缸套间", "bathroom", "轻奢", ["B-TL-01", "B-SH-02", "B-VA-03", "B-BT-04", "B-MR-05"],
+     "19800", "29800",
+     "1.5 米亚克力浴缸搭配恒温花洒，金色五金点缀。适合 6㎡ 以上的主卫。", None),
+    ("老房翻新小厨房", "kitchen", "现代简约", ["K-CB-02", "K-QZ-03", "K-SK-04", "K-FA-05", "A-HD-01", "A-GS-02"],
+     "16800", "24800",
+     "徐汇老公房专属：拆除旧灶台、重做防水和水电，7 天完工。旗舰店设计师上门量房。", "sh-xuhui"),
+]
+
+# Finished homes, two per store: (title template, room, style, solution, area from, area to).
+CASES = [
+    ("{community} {area}㎡ 开放式厨房", "kitchen", "轻奢", "岛台开放式厨房", 14, 22),
+    ("{community} 北欧风 U 型厨房", "kitchen", "北欧", "北欧白 U 型厨房", 7, 12),
+    ("{community} 干湿分离卫生间", "bathroom", "现代简约", "干湿分离卫浴", 4, 6),
+    ("{community} 主卫浴缸改造", "bathroom", "轻奢", "主卫浴缸套间", 6, 9),
+    ("{community} 新中式厨房翻新", "kitchen", "新中式", "新中式一字型厨房", 6, 9),
+]
+CASE_STORIES = [
+    "业主一家四口，原厨房只有一条操作台。设计师上门量房后，把阳台并入厨房，多出一整排储物。",
+    "老人常用、孩子爱玩水，选了防滑地砖和恒温花洒。施工 9 天，业主说“终于不用抢卫生间了”。",
+    "交房后第一时间来店里，全家一起在手机上对比了三种风格，最后选定这套方案。",
+]

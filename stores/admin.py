@@ -1,13 +1,18 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import qr_render, services
 from .admin_base import ScopedModelAdmin
-from .models import HeadOffice, Product, QRCode, Region, Staff, Store
+from .models import (Case, CasePicture, EffectPicture, HeadOffice, Product, QRCode, Region, Solution, Staff, Store,
+                     Style)
 
 admin.site.site_header = _("StoreLink head office")
 admin.site.site_title = _("StoreLink")
@@ -191,3 +196,139 @@ def make_codes(modeladmin, request, queryset):
 StoreAdmin.actions = [make_store_codes]
 StaffAdmin.actions = [*StaffAdmin.actions, make_codes]
 ProductAdmin.actions = [make_codes]
+
+
+# --- Digital store (ORG-4): styles, effect pictures, solutions, cases ------------------------------
+
+
+def _thumbnail(image, size=48):
+    if not image:
+        return "—"
+    return format_html('<img src="{}" width="{}" style="aspect-ratio:3/2;object-fit:cover;border-radius:4px" alt="">',
+                       image.url, size)
+
+
+@admin.register(Style)
+class StyleAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+
+
+class EffectPictureInline(admin.TabularInline):
+    """Effect pictures on the product page: one per style, switched on the customer's phone (QR-5)."""
+
+    model = EffectPicture
+    fields = ["style", "image", "preview", "caption"]
+    readonly_fields = ["preview"]
+    extra = 0
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        return _thumbnail(obj.image, 96)
+
+
+ProductAdmin.inlines = [*ProductAdmin.inlines, EffectPictureInline]
+
+
+def _code_links(target, target_type):
+    code = QRCode.objects.filter(target_content_type=ContentType.objects.get_for_model(target), target_id=target.pk,
+                                 target_type=target_type, is_active=True).order_by("pk").first()
+    if code is None:
+        return _("No code yet: use the action “Make QR codes” on the list.")
+    return format_html(
+        '<img src="{}" width="96" height="96" alt=""><br><a href="{}">PNG</a> · <a href="{}">SVG</a> · '
+        '<a href="{}" target="_blank">{}</a>',
+        reverse("qrcodes:png", args=[code.pk]), reverse("qrcodes:png", args=[code.pk]),
+        reverse("qrcodes:svg", args=[code.pk]), reverse("qrcodes:poster", args=[code.pk]), _("poster"),
+    )
+
+
+@admin.register(Solution)
+class SolutionAdmin(ScopedModelAdmin):
+    list_display = ["name", "thumbnail", "room", "style", "price_from", "price_to", "store", "is_active", "position"]
+    list_filter = ["room", "style", "is_active", "store"]
+    list_select_related = ["style", "store"]
+    search_fields = ["name", "description"]
+    filter_horizontal = ["products"]
+    readonly_fields = ["cover_preview", "products_total", "qr_code", "page_link"]
+    actions = [make_codes]
+    fieldsets = [
+        (None, {"fields": ["name", "room", "style", "store", "is_active", "position"]}),
+        (_("Content"), {"fields": ["description", "cover", "cover_preview", "video_url"]}),
+        (_("Products and price"), {"fields": ["products", "products_total", "price_from", "price_to"]}),
+        (_("Customer page and code"), {"fields": ["page_link", "qr_code"]}),
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "video_url":
+            kwargs["assume_scheme"] = "https"  # what a pasted "v.qq.com/..." means
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("cover"))
+    def thumbnail(self, obj):
+        return _thumbnail(obj.cover)
+
+    @admin.display(description=_("cover preview"))
+    def cover_preview(self, obj):
+        return _thumbnail(obj.cover, 240)
+
+    @admin.display(description=_("list price of the products (CNY)"))
+    def products_total(self, obj):
+        if not obj.pk:
+            return "—"
+        return sum((p.price for p in obj.products.all()), Decimal("0.00"))
+
+    @admin.display(description=_("QR code"))
+    def qr_code(self, obj):
+        return _code_links(obj, QRCode.TargetType.SOLUTION) if obj.pk else "—"
+
+    @admin.display(description=_("customer page"))
+    def page_link(self, obj):
+        if not obj.pk:
+            return "—"
+        url = reverse("h5:solution", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, url)
+
+
+class CasePictureInline(admin.TabularInline):
+    model = CasePicture
+    fields = ["position", "image", "preview", "caption"]
+    readonly_fields = ["preview"]
+    extra = 1
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        return _thumbnail(obj.image, 96)
+
+
+@admin.register(Case)
+class CaseAdmin(ScopedModelAdmin):
+    list_display = ["title", "store", "community", "area", "room", "style", "solution", "completed_on", "is_active"]
+    list_filter = ["room", "style", "is_active", "store__region", "store"]
+    list_select_related = ["store", "style", "solution"]
+    search_fields = ["title", "community", "description"]
+    filter_horizontal = ["products"]
+    raw_id_fields = ["designer"]
+    date_hierarchy = "completed_on"
+    inlines = [CasePictureInline]
+    readonly_fields = ["page_link"]
+    fieldsets = [
+        (None, {"fields": ["title", "store", "is_active"]}),
+        (_("The home"), {"fields": ["community", "area", "room", "style", "completed_on", "designer"]}),
+        (_("Content"), {"fields": ["description", "solution", "products", "page_link"]}),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "solution":
+            # Head office's solutions serve every store; a store's own only that store.
+            kwargs["queryset"] = Solution.objects.filter(
+                Q(store__isnull=True) | Q(pk__in=Solution.objects.visible_to(request.user).values("pk")))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("customer page"))
+    def page_link(self, obj):
+        if not obj.pk:
+            return "—"
+        url = reverse("h5:case", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, url)

@@ -1,14 +1,15 @@
 """The organisation (SPEC ORG-1, ORG-2): head office, regions, stores, staff; the HQ catalogue."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .scope import ScopedManager, ScopeRule
@@ -260,3 +261,161 @@ class QRCode(models.Model):
     @classmethod
     def token_from_scene(cls, scene: str) -> str | None:
         return scene[3:] if scene.startswith("qr:") and 4 <= len(scene) <= 64 else None
+
+
+# --- Digital store (SPEC ORG-4, QR-5): styles, effect pictures, solutions, cases ------------------
+
+
+class Style(models.Model):
+    """A decoration style (装修风格: 现代简约, 北欧, 新中式, 轻奢 ...). Head office keeps the list; the
+    names are catalogue content entered in Chinese, like product names, not interface text."""
+
+    name = models.CharField(_("name"), max_length=20, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0, help_text=_("Smaller comes first."))
+
+    class Meta:
+        verbose_name = _("style")
+        verbose_name_plural = _("styles")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Room(models.TextChoices):
+    KITCHEN = "kitchen", _("Kitchen")
+    BATHROOM = "bathroom", _("Bathroom")
+    KITCHEN_AND_BATHROOM = "kitchen_bathroom", _("Kitchen and bathroom")
+
+
+class EffectPicture(models.Model):
+    """What a product looks like in a room of one style (效果图, QR-5): the customer who scans a
+    product's code switches between styles on the phone. One picture per product and style."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="effect_pictures", verbose_name=_("product")
+    )
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="+", verbose_name=_("style"))
+    image = models.ImageField(_("picture"), upload_to="effects/", blank=True)
+    caption = models.CharField(_("caption"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("effect picture")
+        verbose_name_plural = _("effect pictures")
+        ordering = ["style__position", "style_id"]
+        constraints = [models.UniqueConstraint(fields=["product", "style"], name="effect_picture_one_per_style")]
+
+    def __str__(self):
+        return f"{self.product} · {self.style}"
+
+
+http_url_validator = URLValidator(schemes=["http", "https"])
+
+
+class Solution(models.Model):
+    """A system solution (系统方案): a designed combination of products for a kitchen or bathroom.
+    Head office designs most of them (no store: shown by every store); a store may add its own."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="solutions", verbose_name=_("store"),
+        help_text=_("Empty for a head-office solution shown by every store."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    room = models.CharField(_("room"), max_length=20, choices=Room.choices)
+    style = models.ForeignKey(
+        Style, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("style")
+    )
+    description = models.TextField(_("description"), blank=True)
+    cover = models.ImageField(_("cover picture"), upload_to="solutions/", blank=True)
+    video_url = models.URLField(
+        _("video URL"), blank=True, validators=[http_url_validator],
+        help_text=_("Optional. An MP4 file plays on the page; any other address is shown as a link."),
+    )
+    products = models.ManyToManyField(Product, related_name="solutions", blank=True, verbose_name=_("products"))
+    price_from = models.DecimalField(_("price from (CNY)"), max_digits=10, decimal_places=2)
+    price_to = models.DecimalField(_("price to (CNY)"), max_digits=10, decimal_places=2)
+    position = models.PositiveSmallIntegerField(_("position"), default=0, help_text=_("Smaller comes first."))
+    is_active = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="store__region", store="store")
+
+    class Meta:
+        verbose_name = _("solution")
+        verbose_name_plural = _("solutions")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(name="solution_price_range_ordered", condition=Q(price_from__lte=F("price_to"))),
+            models.CheckConstraint(name="solution_price_not_negative", condition=Q(price_from__gte=0)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.price_from is not None and self.price_to is not None and self.price_from > self.price_to:
+            raise ValidationError({"price_to": _("The upper price must not be below the lower price.")})
+
+    @property
+    def plays_inline(self) -> bool:
+        """Whether the video is a file the phone's player can show on the page."""
+        return self.video_url.lower().split("?", 1)[0].endswith(".mp4")
+
+
+class Case(models.Model):
+    """A customer case (客户案例): a finished project of a store, shown as a reference."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="cases", verbose_name=_("store"))
+    title = models.CharField(_("title"), max_length=100)
+    community = models.CharField(_("residential community"), max_length=100, blank=True)
+    area = models.DecimalField(
+        _("area (m²)"), max_digits=6, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    room = models.CharField(_("room"), max_length=20, choices=Room.choices)
+    style = models.ForeignKey(
+        Style, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("style")
+    )
+    solution = models.ForeignKey(
+        Solution, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("solution")
+    )
+    products = models.ManyToManyField(Product, related_name="cases", blank=True, verbose_name=_("products"))
+    designer = models.ForeignKey(
+        Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("designer")
+    )
+    description = models.TextField(_("story"), blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    is_active = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="store__region", store="store")
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-completed_on", "-id"]
+        indexes = [models.Index(fields=["store", "is_active"])]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.designer_id and self.store_id and self.designer.store_id != self.store_id:
+            raise ValidationError({"designer": _("The designer must work in the case's store.")})
+
+
+class CasePicture(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pictures", verbose_name=_("case"))
+    image = models.ImageField(_("picture"), upload_to="cases/")
+    caption = models.CharField(_("caption"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("case picture")
+        verbose_name_plural = _("case pictures")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.caption or f"{self.case} #{self.position}"

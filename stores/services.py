@@ -1,11 +1,14 @@
 """Writes to the organisation. Keyword-only, atomic; raise ValidationError with a clear message."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from .models import QRCode, Region, Role, Staff, Store
+from .models import Case, CasePicture, EffectPicture, Product, QRCode, Region, Role, Solution, Staff, Store, Style
 
 
 @transaction.atomic
@@ -66,7 +69,7 @@ def staff_update(*, staff: Staff, **changes) -> Staff:
     return staff
 
 
-TARGET_TYPES_BY_MODEL = {"store": "store", "product": "product", "staff": "staff"}
+TARGET_TYPES_BY_MODEL = {"store": "store", "product": "product", "staff": "staff", "solution": "solution"}
 
 
 @transaction.atomic
@@ -80,9 +83,10 @@ def qr_code_create(
     assignment: str = QRCode.Assignment.ROUND_ROBIN,
     welcome_message: str = "",
 ) -> QRCode:
-    """A new code for ``target`` (a store, product, staff member, or a row of another app when
-    ``target_type`` is given). The store and assistant the code attributes to follow the target
-    unless given: a staff code belongs to its assistant and their store."""
+    """A new code for ``target`` (a store, product, staff member, solution, or a row of another app
+    when ``target_type`` is given). The store and assistant the code attributes to follow the
+    target unless given: a staff code belongs to its assistant and their store, a store's own
+    solution to that store."""
     target_type = target_type or TARGET_TYPES_BY_MODEL[target._meta.model_name]
     if isinstance(target, Staff):
         staff = staff or target
@@ -90,6 +94,8 @@ def qr_code_create(
         assignment = QRCode.Assignment.FIXED
     elif isinstance(target, Store):
         store = store or target
+    elif isinstance(target, Solution):
+        store = store or target.store  # a store's own solution attributes to it; HQ's to nobody
     code = QRCode(
         target_type=target_type,
         target_content_type=ContentType.objects.get_for_model(target),
@@ -116,3 +122,76 @@ def qr_code_for(target, *, target_type: str | None = None, **kwargs) -> QRCode:
         .first()
     )
     return existing or qr_code_create(target=target, target_type=target_type, **kwargs)
+
+
+# --- Digital store (ORG-4): solutions, cases, effect pictures ------------------------------------
+
+
+@transaction.atomic
+def solution_create(
+    *,
+    name: str,
+    room: str,
+    price_from,
+    price_to,
+    products: Iterable[Product] = (),
+    store: Store | None = None,
+    style: Style | None = None,
+    description: str = "",
+    video_url: str = "",
+    cover: File | None = None,
+    position: int = 0,
+) -> Solution:
+    """A system solution: head office's when ``store`` is None, else that store's own."""
+    solution = Solution(store=store, name=name, room=room, style=style, description=description,
+                        video_url=video_url, price_from=price_from, price_to=price_to, position=position)
+    solution.full_clean()  # before any file is written: a refused solution leaves nothing behind
+    if cover is not None:
+        solution.cover.save(cover.name, cover, save=False)
+    solution.save()
+    solution.products.set(products)
+    return solution
+
+
+@transaction.atomic
+def case_create(
+    *,
+    store: Store,
+    title: str,
+    room: str,
+    community: str = "",
+    area=None,
+    style: Style | None = None,
+    solution: Solution | None = None,
+    products: Iterable[Product] = (),
+    designer: Staff | None = None,
+    description: str = "",
+    completed_on=None,
+    pictures: Iterable[tuple[File, str]] = (),
+) -> Case:
+    """A finished customer project of ``store``, with its pictures (file, caption) in order."""
+    case = Case(store=store, title=title, room=room, community=community, area=area, style=style,
+                solution=solution, designer=designer, description=description, completed_on=completed_on)
+    case.full_clean()
+    case.save()
+    case.products.set(products)
+    for position, (image, caption) in enumerate(pictures):
+        picture = CasePicture(case=case, caption=caption, position=position)
+        picture.full_clean(exclude=["case", "image"])
+        picture.image.save(image.name, image, save=False)
+        picture.save()
+    return case
+
+
+@transaction.atomic
+def effect_picture_set(*, product: Product, style: Style, image: File | None = None,
+                       caption: str = "") -> EffectPicture:
+    """The product's picture in ``style``, replacing the one it had (one per product and style)."""
+    picture = EffectPicture.objects.select_for_update().filter(product=product, style=style).first()
+    picture = picture or EffectPicture(product=product, style=style)
+    picture.caption = caption
+    picture.full_clean()
+    if image is not None:
+        picture.image.save(image.name, image, save=False)
+    picture.save()
+    return picture

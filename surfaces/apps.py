@@ -15,3 +15,5 @@ class SurfacesConfig(AppConfig):
         register_target_page("wifi", lambda code: reverse("h5:wifi", args=[code.token]))
         register_target_page("staff", lambda code: reverse("h5:staff_card", args=[code.token]))
         register_target_page("product", lambda code: reverse("h5:product", args=[code.target.sku]))
+        # The solution's id is on the code itself: no query on the scan path.
+        register_target_page("solution", lambda code: reverse("h5:solution", args=[code.target_id]))

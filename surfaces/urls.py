@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import views
+from . import h5, views
 
 auth_patterns = (
     [
@@ -36,11 +36,17 @@ workbench_patterns = (
 
 h5_patterns = (
     [
-        path("", views.h5_home, name="home"),
-        path("stores/<slug:code>/", views.h5_store, name="store"),
-        path("wifi/<str:token>/", views.h5_wifi, name="wifi"),
-        path("staff/<str:token>/", views.h5_staff_card, name="staff_card"),
-        path("products/<str:sku>/", views.h5_product, name="product"),
+        path("", h5.h5_home, name="home"),
+        path("stores/<slug:code>/", h5.h5_store, name="store"),
+        path("wifi/<str:token>/", h5.h5_wifi, name="wifi"),
+        path("staff/<str:token>/", h5.h5_staff_card, name="staff_card"),
+        path("products/<str:sku>/", h5.h5_product, name="product"),
+        path("solutions/<str:pk>/", h5.h5_solution, name="solution"),
+        path("cases/<str:pk>/", h5.h5_case, name="case"),
+        path("me/", h5.h5_me, name="me"),
+        path("sign-in/", h5.h5_sign_in, name="sign_in"),
+        path("favourite/", h5.h5_favourite, name="favourite"),
+        path("share/", h5.h5_share, name="share"),
     ],
     "h5",
 )

@@ -1,4 +1,5 @@
-"""The three surfaces' pages: desktop dashboard, mobile workbench, customer H5; sign-in."""
+"""The surfaces' pages: desktop dashboard, mobile workbench; sign-in. The customer H5 pages are in
+``surfaces.h5``."""
 
 from datetime import timedelta
 
@@ -7,11 +8,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from customers.models import Customer, Order
 from stores.filters import StaffFilter, StoreFilter
-from stores.models import HeadOffice, Role, Staff, Store
+from stores.models import Staff, Store
 from stores.scope import scope_of
 
 from .access import dashboard_required, home_url_for, workbench_required
@@ -131,61 +131,19 @@ def workbench_me(request):
     return render(request, "workbench/me.html", {"tab": "me", "scope": scope_of(request.user)})
 
 
-# --- Customer H5 (inside WeChat, no sign-in) ----------------------------------------------------
-
-
-def h5_home(request):
-    stores = Store.objects.filter(is_active=True).select_related("region").order_by("city", "code")
-    return render(request, "h5/home.html", {"office": HeadOffice.current(), "stores": stores})
-
-
-def h5_store(request, code):
-    store = get_object_or_404(Store, code=code, is_active=True)
-    team = store.staff.filter(is_active=True, role__in=[Role.STORE_MANAGER, Role.ASSISTANT, Role.DESIGNER])
-    return render(request, "h5/store.html", {"office": HeadOffice.current(), "store": store, "team": team,
-                                             "page_title": store.name or _("Store")})
-
-
-def _code_or_404(token, target_type):
-    from stores.models import QRCode
-
-    return get_object_or_404(QRCode.objects.select_related("store", "staff__store"), token=token,
-                             target_type=target_type, is_active=True)
-
-
-def h5_wifi(request, token):
-    code = _code_or_404(token, "wifi")
-    return render(request, "h5/wifi.html", {"office": HeadOffice.current(), "store": code.store,
-                                            "page_title": _("Store Wi-Fi")})
-
-
-def h5_staff_card(request, token):
-    code = _code_or_404(token, "staff")
-    staff = code.staff
-    context = {"office": HeadOffice.current(), "staff": staff if staff.is_active else None, "store": code.store,
-               "page_title": staff.name if staff.is_active else code.store.name}
-    return render(request, "h5/staff_card.html", context)
-
-
-def h5_product(request, sku):
-    from stores.models import Product
-
-    product = get_object_or_404(Product, sku=sku, is_active=True)
-    return render(request, "h5/product.html", {"office": HeadOffice.current(), "product": product,
-                                               "page_title": product.name})
-
-
 @workbench_required
 def workbench_customer(request, pk):
-    """One customer: who they are, why they are mine, what they looked at (CUS-6, QR-4)."""
+    """One customer: who they are, why they are mine, what they scanned, viewed, kept and shared
+    (CUS-6, QR-4, QR-6). A constant number of queries, however long the trail."""
     from customers.attribution import protection_days
-    from customers.models import OwnerChange, ScanEvent
+    from customers.models import OwnerChange
+    from customers.trail import customer_trail
 
     customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("store", "owner_assistant"),
                                  pk=pk)
     binding = (OwnerChange.objects.filter(customer=customer).select_related("qr_code", "to_assistant", "changed_by")
                .order_by("-changed_at", "-id").first())
-    trail = ScanEvent.objects.filter(customer=customer).select_related("qr_code").order_by("-scanned_at")[:50]
+    trail = customer_trail(customer=customer, viewer=request.user, limit=50)
     protected_until = None
     if customer.store_id:
         protected_until = (customer.bound_at or customer.created_at) + timedelta(days=protection_days())
