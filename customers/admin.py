@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -11,7 +12,7 @@ from stores.models import Role, Staff
 
 from .attribution import customer_reassign
 from .errors import CustomerError
-from .models import Customer, Order, OwnerChange, ScanEvent
+from .models import Customer, Favourite, Order, OwnerChange, PageView, ScanEvent, Share, ShareOpen
 
 
 class OwnerChangeInline(admin.TabularInline):
@@ -89,16 +90,64 @@ class OrderAdmin(ScopedModelAdmin):
     show_full_result_count = False
 
 
-@admin.register(ScanEvent)
-class ScanEventAdmin(ScopedModelAdmin):
-    list_display = ["scanned_at", "qr_code", "customer", "store", "staff", "channel", "bound"]
-    list_filter = ["channel", "bound", "target_type", "store"]
-    list_select_related = ["qr_code", "customer", "store", "staff"]
-    date_hierarchy = "scanned_at"
+class _ReadOnly(ScopedModelAdmin):
     show_full_result_count = False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ShareOpenInline(admin.TabularInline):
+    model = ShareOpen
+    fields = ["opened_at", "customer", "is_new_customer", "bound", "user_agent"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Share)
+class ShareAdmin(_ReadOnly):
+    list_display = ["created_at", "sharer", "page_type", "page_id", "open_count", "token"]
+    list_filter = ["page_type"]
+    list_select_related = ["sharer"]
+    search_fields = ["token", "sharer__name"]
+    date_hierarchy = "created_at"
+    inlines = [ShareOpenInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(open_count=Count("opens"))
+
+    @admin.display(description=_("opens"), ordering="open_count")
+    def open_count(self, obj):
+        return obj.open_count
+
+
+@admin.register(PageView)
+class PageViewAdmin(_ReadOnly):
+    list_display = ["viewed_at", "customer", "page_type", "page_id"]
+    list_filter = ["page_type"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]
+    date_hierarchy = "viewed_at"
+
+
+@admin.register(Favourite)
+class FavouriteAdmin(_ReadOnly):
+    list_display = ["created_at", "customer", "page_type", "page_id"]
+    list_filter = ["page_type"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(ScanEvent)
+class ScanEventAdmin(_ReadOnly):
+    list_display = ["scanned_at", "qr_code", "customer", "store", "staff", "channel", "bound"]
+    list_filter = ["channel", "bound", "target_type", "store"]
+    list_select_related = ["qr_code", "customer", "store", "staff"]
+    date_hierarchy = "scanned_at"

@@ -69,7 +69,8 @@ def test_a_worker_on_redis_runs_a_queued_task():
     worker = spawn(["worker", "-P", "solo", "-Q", queue, "--without-gossip", "--without-mingle",
                     "--without-heartbeat", "-l", "INFO"], REDIS_URL=REDIS_URL, CELERY_TASK_ALWAYS_EAGER="0")
     try:
-        sender = Celery(broker=REDIS_URL)
+        # A separate app that only publishes; it must not become the current app of this process.
+        sender = Celery(broker=REDIS_URL, set_as_current=False)
         sender.send_task("surfaces.sessions_clear", queue=queue)
         done = wait_until(lambda: not Session.objects.filter(session_key=key).exists(), 45)
     finally:
