@@ -146,6 +146,17 @@ class QRCodeAdmin(ScopedModelAdmin):
     list_select_related = ["store", "staff"]
     readonly_fields = ["token", "scan_url", "preview", "downloads", "created_at"]
     raw_id_fields = ["staff"]
+    actions = ["make_wechat_codes"]
+
+    @admin.action(description=_("Make WeChat parametric codes (follow the account on scan)"))
+    def make_wechat_codes(self, request, queryset):
+        from django.db import transaction
+
+        from .tasks import qr_codes_make_wechat
+
+        ids = list(queryset.filter(wechat_ticket="").values_list("pk", flat=True))
+        transaction.on_commit(lambda: qr_codes_make_wechat.delay(ids))
+        self.message_user(request, _("%(n)d WeChat codes are being made.") % {"n": len(ids)})
     fieldsets = [
         (None, {"fields": ["label", "target_type", "target_content_type", "target_id", "is_active"]}),
         (_("Attribution"), {"fields": ["store", "staff", "assignment", "welcome_message"]}),
