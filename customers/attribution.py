@@ -73,21 +73,47 @@ def binding_for_scan(customer: Customer, code: QRCode, now: datetime, days: Call
 
 
 def assistant_for_code(code: QRCode) -> Staff | None:
-    """The assistant a new customer of this code gets (QR-4 store-code rules)."""
+    """The assistant a new customer of this code gets (QR-4 store-code rules): the code's own
+    assistant; else, when they are off, gone or over the daily cap, the backup assistant; store
+    codes rotate among the store's assistants (or those on duty today), skipping anyone over the
+    cap, then fall back to the backup; None binds to the store only."""
     staff = code.staff
-    if staff is not None and staff.is_active and staff.store_id == code.store_id:
+    if staff is not None and staff.store_id == code.store_id and _can_take(staff, code):
         return staff
-    if code.assignment == QRCode.Assignment.STORE_ONLY:
+    if staff is None and code.assignment == QRCode.Assignment.STORE_ONLY:
         return None
-    return _next_in_rotation(code.store_id)
+    if staff is not None and code.backup_staff_id and _can_take(code.backup_staff, code):
+        return code.backup_staff
+    chosen = _next_in_rotation(code.store_id, code=code)
+    if chosen is None and code.backup_staff_id and _can_take(code.backup_staff, code):
+        return code.backup_staff
+    return chosen
 
 
-def _next_in_rotation(store_id: int) -> Staff | None:
+def _can_take(staff: Staff, code: QRCode) -> bool:
+    if not staff.is_active or staff.store_id != code.store_id:
+        return False
+    return code.daily_cap is None or _taken_today(staff) < code.daily_cap
+
+
+def _taken_today(staff: Staff) -> int:
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return OwnerChange.objects.filter(to_assistant=staff, changed_at__gte=start,
+                                      reason__in=[OwnerChange.Reason.FIRST_SCAN,
+                                                  OwnerChange.Reason.PROTECTION_EXPIRED]).count()
+
+
+def _next_in_rotation(store_id: int, *, code: QRCode | None = None) -> Staff | None:
+    """The next active assistant of the store in turn (for a code: on duty and under its cap)."""
     # The store row is locked so that two simultaneous new customers get different assistants.
     store = Store.objects.select_for_update().only("id", "assignment_cursor").get(pk=store_id)
-    assistants = list(
-        Staff.objects.filter(store_id=store_id, role=Role.ASSISTANT, is_active=True).order_by("pk")
-    )
+    pool = Staff.objects.filter(store_id=store_id, role=Role.ASSISTANT, is_active=True).order_by("pk")
+    if code is not None and code.assignment == QRCode.Assignment.ON_DUTY:
+        on_duty = pool.filter(duty_shifts__date=timezone.localdate())
+        if on_duty.exists():
+            pool = on_duty
+    cap = code.daily_cap if code is not None else None
+    assistants = [a for a in pool if cap is None or _taken_today(a) < cap]
     if not assistants:
         return None
     chosen = assistants[store.assignment_cursor % len(assistants)]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import qr_render, services
 from .admin_base import ScopedModelAdmin
-from .models import (Case, CasePicture, EffectPicture, HeadOffice, Product, QRCode, Region, Solution, Staff, Store,
+from .models import (Case, CasePicture, DutyShift, EffectPicture, HeadOffice, Product, QRCode, Region, Solution, Staff, Store,
                      Style)
 
 admin.site.site_header = _("StoreLink head office")
@@ -145,7 +145,7 @@ class QRCodeAdmin(ScopedModelAdmin):
     search_fields = ["label", "token", "store__name", "staff__name"]
     list_select_related = ["store", "staff"]
     readonly_fields = ["token", "scan_url", "preview", "downloads", "created_at"]
-    raw_id_fields = ["staff"]
+    raw_id_fields = ["staff", "backup_staff"]
     actions = ["make_wechat_codes"]
 
     @admin.action(description=_("Make WeChat parametric codes (follow the account on scan)"))
@@ -159,7 +159,8 @@ class QRCodeAdmin(ScopedModelAdmin):
         self.message_user(request, _("%(n)d WeChat codes are being made.") % {"n": len(ids)})
     fieldsets = [
         (None, {"fields": ["label", "target_type", "target_content_type", "target_id", "is_active"]}),
-        (_("Attribution"), {"fields": ["store", "staff", "assignment", "welcome_message"]}),
+        (_("Attribution"), {"fields": ["store", "staff", "assignment", "daily_cap", "backup_staff",
+                                       "welcome_message"]}),
         (_("Code"), {"fields": ["token", "scan_url", "preview", "downloads", "created_at"]}),
     ]
 
@@ -343,3 +344,13 @@ class CaseAdmin(ScopedModelAdmin):
             return "—"
         url = reverse("h5:case", args=[obj.pk])
         return format_html('<a href="{}" target="_blank">{}</a>', url, url)
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(ScopedModelAdmin):
+    """The duty roster: store codes set to "on duty" give new customers to these assistants."""
+
+    list_display = ["date", "store", "staff"]
+    list_filter = ["store", "date"]
+    date_hierarchy = "date"
+    list_select_related = ["store", "staff"]

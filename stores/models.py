@@ -209,6 +209,7 @@ class QRCode(models.Model):
 
     class Assignment(models.TextChoices):
         ROUND_ROBIN = "round_robin", _("Round robin among the store's assistants")
+        ON_DUTY = "on_duty", _("Round robin among the assistants on duty today")
         FIXED = "fixed", _("Always the assistant of this code")
         STORE_ONLY = "store_only", _("Bind to the store only; the manager assigns later")
 
@@ -232,6 +233,14 @@ class QRCode(models.Model):
     )
     assignment = models.CharField(
         _("assignment of new customers"), max_length=20, choices=Assignment.choices, default=Assignment.ROUND_ROBIN
+    )
+    daily_cap = models.PositiveSmallIntegerField(
+        _("daily cap per assistant"), null=True, blank=True,
+        help_text=_("An assistant who already got this many new customers today is skipped. Empty: no cap."),
+    )
+    backup_staff = models.ForeignKey(
+        Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("backup assistant"),
+        help_text=_("Gets new customers when the chosen assistant is off, has left or is over the cap."),
     )
     welcome_message = models.CharField(_("welcome message"), max_length=600, blank=True)
     wechat_ticket = models.CharField(_("WeChat ticket"), max_length=200, blank=True, editable=False)
@@ -419,3 +428,28 @@ class CasePicture(models.Model):
 
     def __str__(self):
         return self.caption or f"{self.case} #{self.position}"
+
+
+class DutyShift(models.Model):
+    """An assistant on duty in their store on a day: store codes set to "on duty" assign to them."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="duty_shifts", verbose_name=_("store"))
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="duty_shifts",
+                              verbose_name=_("assistant"))
+    date = models.DateField(_("date"))
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="store__region", store="store", owner="staff")
+
+    class Meta:
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty roster")
+        ordering = ["-date", "store"]
+        constraints = [models.UniqueConstraint(fields=["staff", "date"], name="one_shift_a_day")]
+
+    def __str__(self):
+        return f"{self.date} {self.staff}"
+
+    def clean(self):
+        if self.staff_id and self.store_id and self.staff.store_id != self.store_id:
+            raise ValidationError({"staff": _("The assistant works in another store.")})
