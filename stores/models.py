@@ -123,6 +123,8 @@ class Staff(models.Model):
     avatar = models.ImageField(_("avatar"), upload_to="staff/", blank=True)
     wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True)
     wecom_userid = models.CharField(_("WeCom user ID"), max_length=64, blank=True)
+    # The staff member's openid in the official account: their reminders arrive there (WX-3).
+    wechat_openid = models.CharField(_("WeChat openid for reminders"), max_length=64, blank=True)
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Untick when the person leaves."))
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)

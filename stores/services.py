@@ -195,3 +195,11 @@ def effect_picture_set(*, product: Product, style: Style, image: File | None = N
         picture.image.save(image.name, image, save=False)
     picture.save()
     return picture
+
+
+@transaction.atomic
+def staff_bind_wechat(*, staff: Staff, openid: str) -> Staff:
+    """The staff member opened the bind page inside WeChat: reminders go to this openid now."""
+    staff.wechat_openid = openid[:64]
+    staff.save(update_fields=["wechat_openid"])
+    return staff

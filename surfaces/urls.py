@@ -30,6 +30,7 @@ workbench_patterns = (
         path("customers/<int:pk>/", views.workbench_customer, name="customer"),
         path("my-code/", views.workbench_my_code, name="my_code"),
         path("me/", views.workbench_me, name="me"),
+        path("me/wechat/", views.workbench_bind_wechat, name="bind_wechat"),
     ],
     "workbench",
 )

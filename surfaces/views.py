@@ -164,3 +164,24 @@ def workbench_my_code(request):
         return render(request, "workbench/my_code.html", {"code": None, "tab": "me"})
     code = qr_code_for(staff, label=f"{staff.name}（{staff.get_role_display()}）")
     return render(request, "workbench/my_code.html", {"code": code, "url": code_url(code.token), "tab": "me"})
+
+
+@workbench_required
+def workbench_bind_wechat(request):
+    """Open inside WeChat to receive reminders in the official account (WX-3)."""
+    from stores.services import staff_bind_wechat
+    from wechat.identity import needs_oauth, oauth_authorize_url, request_identity
+
+    staff = getattr(request.user, "staff", None)
+    if staff is None:
+        return redirect("workbench:me")
+    # The button posts; WeChat's OAuth comes back with a GET carrying ?bind=1. Binding needs the
+    # signed identity cookie, so a forged link can only bind the visitor's own WeChat.
+    if request.method == "POST" or request.GET.get("bind") == "1":
+        if needs_oauth(request):
+            return redirect(oauth_authorize_url(request, request.path + "?bind=1"))
+        identity = request_identity(request)
+        if identity is not None and identity.openid != staff.wechat_openid:
+            staff_bind_wechat(staff=staff, openid=identity.openid)
+            return redirect("workbench:bind_wechat")
+    return render(request, "workbench/bind_wechat.html", {"staff": staff, "tab": "me"})

@@ -472,3 +472,15 @@ def _settle_reports(now: datetime) -> int:
             # else: its send may still be ``sending`` (a worker that died; the lease has not run
             # out): the next run matches it.
     return settled
+
+
+def staff_remind(*, staff, key: str, title: str, body: str, url: str = "") -> Message | None:
+    """A reminder to a member of staff through the official account (an urge, a due follow-up).
+    None when they have not bound their WeChat yet: the caller tells the sender so."""
+    if not staff.wechat_openid:
+        return None
+    return message_enqueue(
+        key=key, openid=staff.wechat_openid, template_id=settings.WECHAT_TEMPLATE_STAFF_REMINDER,
+        data={"thing1": {"value": title[:20]}, "thing2": {"value": body[:20]}}, url=url,
+        purpose="staff_reminder", staff=staff, store=staff.store,
+    )

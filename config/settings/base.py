@@ -214,6 +214,8 @@ WECOM_TOKEN = env.str("WECOM_TOKEN", default="fake-wecom-token" if WECHAT_MODE =
 WECOM_AES_KEY = env.str("WECOM_AES_KEY", default="fakeWeComAesKey0123456789abcdefghijklmnopqr" if WECHAT_MODE == "fake" else "")
 WECOM_API_BASE = env.str("WECOM_API_BASE", default=FAKE_WECHAT_URL if WECHAT_MODE == "fake" else "https://qyapi.weixin.qq.com/")
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
+# Template ids of the official account (category templates chosen in WeChat's console).
+WECHAT_TEMPLATE_STAFF_REMINDER = env.str("WECHAT_TEMPLATE_STAFF_REMINDER", default="tpl-staff-reminder")
 # The messaging outbox (wechat/outbox.py): a global send rate shared by all workers, retries,
 # and how long an interrupted or unanswered send waits for WeChat's delivery report.
 WECHAT_SEND_RATE = env.int("WECHAT_SEND_RATE", default=300)
