@@ -8,11 +8,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from stores.admin_base import ScopedModelAdmin
+from stores.admin import QRCodeAdmin
 from stores.models import Role, Staff
 
 from .attribution import customer_reassign
 from .errors import CustomerError
-from .models import Customer, Favourite, Order, OwnerChange, PageView, ScanEvent, Share, ShareOpen
+from .models import (CodeTag, Customer, CustomerTag, Favourite, Order, OwnerChange, PageView, ScanEvent, Share,
+                     ShareOpen, Tag)
 
 
 class OwnerChangeInline(admin.TabularInline):
@@ -151,3 +153,35 @@ class ScanEventAdmin(_ReadOnly):
     list_filter = ["channel", "bound", "target_type", "store"]
     list_select_related = ["qr_code", "customer", "store", "staff"]
     date_hierarchy = "scanned_at"
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "customer_count", "created_at"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(customer_count=Count("customer_links"))
+
+    @admin.display(description=_("customers"), ordering="customer_count")
+    def customer_count(self, obj):
+        return obj.customer_count
+
+
+class CustomerTagInline(admin.TabularInline):
+    model = CustomerTag
+    fields = ["tag", "source", "added_at"]
+    readonly_fields = ["added_at"]
+    extra = 0
+
+
+class CodeTagInline(admin.TabularInline):
+    """Tags given to everyone who scans this code (shown on the QR code's admin page)."""
+
+    model = CodeTag
+    extra = 1
+
+
+CustomerAdmin.inlines = [*CustomerAdmin.inlines, CustomerTagInline]
+# The code's page belongs to stores, which must not import customers: the inline is added from here.
+QRCodeAdmin.inlines = [*QRCodeAdmin.inlines, CodeTagInline]

@@ -346,3 +346,59 @@ class Favourite(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} ♥ {self.page_type}:{self.page_id}"
+
+
+class Tag(models.Model):
+    """A label on customers (CUS-4): set by hand, by rules, or by the code they scanned (QR-4)."""
+
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerTag(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Set by staff")
+        CODE = "code", _("Scanned a tagged code")
+        RULE = "rule", _("Rule")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tag_links",
+                                 verbose_name=_("customer"))
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="customer_links", verbose_name=_("tag"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="customer__store__region", store="customer__store",
+                           owner="customer__owner_assistant")
+
+    class Meta:
+        verbose_name = _("customer tag")
+        verbose_name_plural = _("customer tags")
+        constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="tag_once_per_customer")]
+
+    def __str__(self):
+        return f"{self.customer} · {self.tag}"
+
+
+class CodeTag(models.Model):
+    """Tags given to everyone who scans a code, e.g. "kitchen showroom", "community X" (QR-4)."""
+
+    qr_code = models.ForeignKey("stores.QRCode", on_delete=models.CASCADE, related_name="auto_tags",
+                                verbose_name=_("QR code"))
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+", verbose_name=_("tag"))
+
+    class Meta:
+        verbose_name = _("tag given by a code")
+        verbose_name_plural = _("tags given by the code")
+        constraints = [models.UniqueConstraint(fields=["qr_code", "tag"], name="code_tag_once")]
+
+    def __str__(self):
+        return str(self.tag)

@@ -15,7 +15,7 @@ from stores.models import QRCode
 from wechat.identity import Identity
 
 from .attribution import attribution_on_scan
-from .models import Customer, ScanEvent
+from .models import CodeTag, Customer, CustomerTag, ScanEvent
 
 
 # What the scan path reads of a customer: identity and attribution, nothing else.
@@ -71,6 +71,31 @@ def code_by_token(token: str) -> QRCode | None:
 
 def code_cache_clear() -> None:
     _codes.clear()
+    _code_tags.clear()
+
+
+# Which codes tag their scanners: one small map per process, read again once a minute, so that
+# the scan path does not look for tags code by code.
+_code_tags: dict = {}
+
+
+def code_tag_ids(code_id: int) -> list[int]:
+    now = time.monotonic()
+    if _code_tags.get("expires", 0) <= now:
+        mapping: dict[int, list[int]] = {}
+        for qr_code_id, tag_id in CodeTag.objects.values_list("qr_code_id", "tag_id"):
+            mapping.setdefault(qr_code_id, []).append(tag_id)
+        _code_tags.update(expires=now + CODE_CACHE_SECONDS, mapping=mapping)
+    return _code_tags["mapping"].get(code_id, [])
+
+
+def _tag_scanner(customer: Customer, code: QRCode, now) -> None:
+    tag_ids = code_tag_ids(code.pk)
+    if tag_ids:
+        CustomerTag.objects.bulk_create(
+            [CustomerTag(customer=customer, tag_id=t, source=CustomerTag.Source.CODE, added_at=now) for t in tag_ids],
+            ignore_conflicts=True,
+        )
 
 
 def scan_record(*, code: QRCode, identity: Identity | None = None, customer: Customer | None = None,
@@ -84,6 +109,7 @@ def scan_record(*, code: QRCode, identity: Identity | None = None, customer: Cus
         customer, _created = customer_for_identity(identity)
     if customer is not None:
         bound = attribution_on_scan(customer=customer, code=code, now=now)
+        _tag_scanner(customer, code, now)
     return ScanEvent.objects.create(
         qr_code=code, customer=customer, target_type=code.target_type, target_id=code.target_id,
         store_id=code.store_id, staff_id=code.staff_id, channel=channel, user_agent=user_agent[:300],

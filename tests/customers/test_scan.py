@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from customers.attribution import customer_reassign, customers_hand_over, protection_days_changed
 from customers.errors import CustomerError
-from customers.scans import code_cache_clear
+from customers.scans import code_cache_clear, code_tag_ids
 from customers.models import Customer, OwnerChange, ScanEvent
 from stores.models import HeadOffice, Product, QRCode
 from stores.services import qr_code_create, staff_deactivate
@@ -134,6 +134,7 @@ def test_outside_wechat_in_real_mode_the_scan_is_anonymous(client, codes, settin
 def test_a_known_customers_scan_costs_three_queries_then_two(client, codes, django_assert_num_queries):
     scan(client, codes["assistant"])
     code_cache_clear()
+    code_tag_ids(0)  # the per-process map of tagging codes: read once a minute, not per scan
     as_wechat_user(client, "o-new-1")
     for code in (codes["assistant"], codes["store"], codes["wifi"]):
         # the code by token, the customer by openid, the INSERT of the scan
@@ -199,3 +200,17 @@ def test_codes_point_to_other_apps_targets_generically(org):
     code = QRCode.objects.create(target_type="activity", target_content_type=ContentType.objects.get_for_model(org.store_a1),
                                  target_id=org.store_a1.pk, label="活动", store=org.store_a1)
     assert code.target == org.store_a1
+
+
+def test_a_tagging_code_tags_everyone_who_scans_it_once(client, org, codes):
+    from customers.models import CodeTag, CustomerTag, Tag
+
+    kitchen = Tag.objects.create(name="厨房展厅")
+    CodeTag.objects.create(qr_code=codes["wifi"], tag=kitchen)
+    code_cache_clear()
+    scan(client, codes["wifi"], openid="o-tag-1")
+    scan(client, codes["wifi"], openid="o-tag-1")
+    scan(client, codes["store"], openid="o-tag-2")
+    tagged = CustomerTag.objects.filter(tag=kitchen)
+    assert [link.customer.openid for link in tagged] == ["o-tag-1"]
+    assert tagged.get().source == CustomerTag.Source.CODE
