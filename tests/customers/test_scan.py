@@ -214,3 +214,17 @@ def test_a_tagging_code_tags_everyone_who_scans_it_once(client, org, codes):
     tagged = CustomerTag.objects.filter(tag=kitchen)
     assert [link.customer.openid for link in tagged] == ["o-tag-1"]
     assert tagged.get().source == CustomerTag.Source.CODE
+
+
+def test_with_the_broker_down_the_scan_is_still_recorded(client, codes, settings):
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    original, app.conf.broker_url = app.conf.broker_url, "redis://127.0.0.1:9/0"  # nothing listens there
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        response = scan(client, codes["assistant"], openid="o-no-broker")
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = original, eager
+    assert response.status_code == 302
+    assert ScanEvent.objects.filter(customer__openid="o-no-broker", bound=True).count() == 1
