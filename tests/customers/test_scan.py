@@ -216,12 +216,11 @@ def test_a_tagging_code_tags_everyone_who_scans_it_once(client, org, codes):
     assert tagged.get().source == CustomerTag.Source.CODE
 
 
-def test_with_the_broker_down_the_scan_is_still_recorded(client, codes, settings):
+def test_with_the_broker_down_the_scan_is_still_recorded(client, codes):
     from config.celery import app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    original, app.conf.broker_url = app.conf.broker_url, "redis://127.0.0.1:9/0"  # nothing listens there
-    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    original, eager = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:9/0", False  # nothing listens there
     try:
         response = scan(client, codes["assistant"], openid="o-no-broker")
     finally:
