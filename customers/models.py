@@ -95,6 +95,10 @@ class Customer(models.Model):
         return f"{self.mobile[:3]}****{self.mobile[-4:]}" if len(self.mobile) == 11 else ""
 
 
+# Rows about one customer are seen by whoever sees that customer.
+OF_CUSTOMER = ScopeRule(region="customer__store__region", store="customer__store", owner="customer__owner_assistant")
+
+
 class Order(models.Model):
     class PaymentType(models.TextChoices):
         FULL_ONLINE = "full_online", _("Paid in full online")
@@ -209,7 +213,7 @@ class OwnerChange(models.Model):
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     objects = ScopedManager()
-    scope_rule = ScopeRule(region="customer__store__region", store="customer__store", owner="customer__owner_assistant")
+    scope_rule = OF_CUSTOMER
 
     class Meta:
         verbose_name = _("owner change")
@@ -305,8 +309,7 @@ class PageView(models.Model):
     viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
 
     objects = ScopedManager()
-    scope_rule = ScopeRule(region="customer__store__region", store="customer__store",
-                           owner="customer__owner_assistant")
+    scope_rule = OF_CUSTOMER
 
     class Meta:
         verbose_name = _("page view")
@@ -332,8 +335,7 @@ class Favourite(models.Model):
     created_at = models.DateTimeField(_("favourited at"), default=timezone.now)
 
     objects = ScopedManager()
-    scope_rule = ScopeRule(region="customer__store__region", store="customer__store",
-                           owner="customer__owner_assistant")
+    scope_rule = OF_CUSTOMER
 
     class Meta:
         verbose_name = _("favourite")
@@ -376,8 +378,7 @@ class CustomerTag(models.Model):
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
 
     objects = ScopedManager()
-    scope_rule = ScopeRule(region="customer__store__region", store="customer__store",
-                           owner="customer__owner_assistant")
+    scope_rule = OF_CUSTOMER
 
     class Meta:
         verbose_name = _("customer tag")
