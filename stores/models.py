@@ -123,6 +123,11 @@ class Staff(models.Model):
     avatar = models.ImageField(_("avatar"), upload_to="staff/", blank=True)
     wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True)
     wecom_userid = models.CharField(_("WeCom user ID"), max_length=64, blank=True)
+    # Installers of a third-party team (their reviews count towards the team's reputation).
+    installation_team = models.ForeignKey(
+        "stores.InstallationTeam", on_delete=models.SET_NULL, null=True, blank=True, related_name="members",
+        verbose_name=_("installation team"),
+    )
     # The staff member's openid in the official account: their reminders arrive there (WX-3).
     wechat_openid = models.CharField(_("WeChat openid for reminders"), max_length=64, blank=True)
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Untick when the person leaves."))
@@ -455,3 +460,25 @@ class DutyShift(models.Model):
     def clean(self):
         if self.staff_id and self.store_id and self.staff.store_id != self.store_id:
             raise ValidationError({"staff": _("The assistant works in another store.")})
+
+
+class InstallationTeam(models.Model):
+    """A third-party installation company or crew the stores work with (seed 001: installers are
+    often not the brand's own people). Customers' reviews of their work build its reputation."""
+
+    name = models.CharField(_("name"), max_length=100)
+    company = models.CharField(_("company"), max_length=100, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    stores = models.ManyToManyField(Store, blank=True, related_name="installation_teams",
+                                    verbose_name=_("stores served"))
+    is_active = models.BooleanField(_("working with us"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("installation team")
+        verbose_name_plural = _("installation teams")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

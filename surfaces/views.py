@@ -133,24 +133,31 @@ def workbench_me(request):
 
 @workbench_required
 def workbench_customer(request, pk):
-    """One customer: who they are, why they are mine, what they scanned, viewed, kept and shared
+    """One customer's overview tab: why they are mine, what they scanned, viewed, kept and shared
     (CUS-6, QR-4, QR-6). A constant number of queries, however long the trail."""
     from customers.attribution import protection_days
     from customers.models import OwnerChange
     from customers.trail import customer_trail
+    from customers.workbench import customer_for_page, render_customer_tab
 
-    customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("store", "owner_assistant"),
-                                 pk=pk)
+    customer = customer_for_page(request, pk)
     binding = (OwnerChange.objects.filter(customer=customer).select_related("qr_code", "to_assistant", "changed_by")
                .order_by("-changed_at", "-id").first())
     trail = customer_trail(customer=customer, viewer=request.user, limit=50)
     protected_until = None
     if customer.store_id:
         protected_until = (customer.bound_at or customer.created_at) + timedelta(days=protection_days())
-    return render(request, "workbench/customer.html", {
-        "customer": customer, "binding": binding, "trail": trail, "protected_until": protected_until,
-        "tab": "customers",
+    return render_customer_tab(request, customer, "overview", "workbench/partials/customer_overview.html", {
+        "binding": binding, "trail": trail, "protected_until": protected_until,
     })
+
+
+@workbench_required
+def workbench_customer_tab_pending(request, pk):
+    """Placeholder of a tab still being built (replaced by its own view)."""
+    from customers.workbench import customer_for_page, render_customer_tab
+
+    return render_customer_tab(request, customer_for_page(request, pk), "", "workbench/partials/customer_overview.html")
 
 
 @workbench_required

@@ -1,8 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
+from . import data, orders, privacy, profile
 from .views import CustomerViewSet
 
 router = SimpleRouter()
+# Concern modules first: their nested routes (customers/<id>/...) must win over the detail route.
+for module in (profile, orders, data, privacy):
+    module.register(router)
 router.register("customers", CustomerViewSet)
 
-urlpatterns = router.urls
+urlpatterns = [*profile.urlpatterns, *orders.urlpatterns, *data.urlpatterns, *privacy.urlpatterns, *router.urls]

@@ -5,6 +5,9 @@ from django.core.management.base import BaseCommand
 
 from demo import data
 from demo.seed import seed_customers, seed_organisation
+from demo.seed_commerce import seed_commerce
+from demo.seed_privacy import seed_privacy
+from demo.seed_profiles import seed_profiles
 
 
 class Command(BaseCommand):
@@ -22,6 +25,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         seed_organisation(rng)
         added, orders = seed_customers(customers, rng)
+        seed_profiles(rng)
+        seed_commerce(rng)
+        seed_privacy(rng)
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {added} customers and {orders} orders added in {elapsed:.1f}s."

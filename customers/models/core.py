@@ -1,4 +1,4 @@
-"""Customers and their orders (SPEC §4). This is the core the later profile work extends."""
+"""Customers (stage 1 of the profile, CUS-1), scans, attribution history, shares, views, favourites and tags."""
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +22,15 @@ class Customer(models.Model):
         C = "C", _("C: unreachable")
         D = "D", _("D: no intent")
 
+    class DecorationStatus(models.TextChoices):
+        # Where the customer's home is (seed 001: 交房时间、今朝情况): decides when to invite.
+        UNKNOWN = "", _("Unknown")
+        NOT_HANDED_OVER = "not_handed_over", _("House not handed over yet")
+        PLANNING = "planning", _("Planning the decoration")
+        RENOVATING = "renovating", _("Decorating")
+        FINISHED = "finished", _("Decoration finished")
+        LIVING_IN = "living_in", _("Living in, replacing or upgrading")
+
     class Source(models.TextChoices):
         STORE_VISIT = "store_visit", _("Store visit")
         QR_SCAN = "qr_scan", _("QR code scan")
@@ -32,9 +41,15 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=50, blank=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # When the customer gives an age but not a birthday (CUS-1 "birthday/age").
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
     mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[mobile_validator])
     community = models.CharField(_("residential community"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    house_handover_on = models.DateField(_("house handover date"), null=True, blank=True)
+    decoration_status = models.CharField(
+        _("decoration status"), max_length=20, choices=DecorationStatus.choices, blank=True
+    )
     source = models.CharField(_("source channel"), max_length=20, choices=Source.choices, default=Source.STORE_VISIT)
     store = models.ForeignKey(
         Store, on_delete=models.PROTECT, null=True, blank=True, related_name="customers", verbose_name=_("store")
@@ -55,6 +70,12 @@ class Customer(models.Model):
     is_wecom_friend = models.BooleanField(_("WeCom friend"), default=False)
     intent_grade = models.CharField(_("intent grade"), max_length=1, choices=IntentGrade.choices, blank=True)
     member_level = models.PositiveSmallIntegerField(_("member level"), default=0)
+    # The date of the next follow-up the owner assistant planned (CUS-5), copied from the latest
+    # follow-up record so the workbench's "due today" list is one indexed read.
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    # PIPL erasure (CUS-11): personal fields are blanked, the row stays so figures stay correct.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     # Attribution (QR-4): when the current binding to store/assistant began, and through which code.
     bound_at = models.DateTimeField(_("bound at"), null=True, blank=True)
     bound_via = models.ForeignKey(
@@ -74,6 +95,7 @@ class Customer(models.Model):
             models.Index(fields=["store", "owner_assistant"]),
             models.Index(fields=["owner_assistant", "-created_at"]),
             models.Index(fields=["mobile"]),
+            models.Index(fields=["owner_assistant", "next_follow_up_on"]),
         ]
 
     def __str__(self):
@@ -97,47 +119,6 @@ class Customer(models.Model):
 
 # Rows about one customer are seen by whoever sees that customer.
 OF_CUSTOMER = ScopeRule(region="customer__store__region", store="customer__store", owner="customer__owner_assistant")
-
-
-class Order(models.Model):
-    class PaymentType(models.TextChoices):
-        FULL_ONLINE = "full_online", _("Paid in full online")
-        DEPOSIT = "deposit", _("Deposit")
-        BALANCE = "balance_payment", _("Balance payment")
-        IN_STORE = "in_store", _("Paid in store")
-        CASH_ON_DELIVERY = "cash_on_delivery", _("Cash on delivery")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Awaiting payment")
-        PAID = "paid", _("Paid")
-        SHIPPED = "shipped", _("Shipped")
-        INSTALLED = "installed", _("Installed")
-        COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    number = models.CharField(_("order number"), max_length=32, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("store"))
-    assistant = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("assistant")
-    )
-    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
-    payment_type = models.CharField(_("payment type"), max_length=20, choices=PaymentType.choices)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    placed_at = models.DateTimeField(_("placed at"), db_index=True)
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-
-    objects = ScopedManager()
-    scope_rule = ScopeRule(region="store__region", store="store", owner="assistant")
-
-    class Meta:
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
-        ordering = ["-placed_at"]
-        indexes = [models.Index(fields=["store", "placed_at"]), models.Index(fields=["customer", "placed_at"])]
-
-    def __str__(self):
-        return self.number
 
 
 class ScanEvent(models.Model):

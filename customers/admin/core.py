@@ -11,9 +11,9 @@ from stores.admin_base import ScopedModelAdmin
 from stores.admin import QRCodeAdmin
 from stores.models import Role, Staff
 
-from .attribution import customer_reassign
-from .errors import CustomerError
-from .models import (CodeTag, Customer, CustomerTag, Favourite, Order, OwnerChange, PageView, ScanEvent, Share,
+from ..attribution import customer_reassign
+from ..errors import CustomerError
+from ..models import (CodeTag, Customer, CustomerTag, Favourite, Order, OwnerChange, PageView, ScanEvent, Share,
                      ShareOpen, Tag)
 
 

@@ -1,0 +1,1 @@
+"""Admin for data (SPEC §4)."""

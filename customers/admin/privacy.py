@@ -1,0 +1,1 @@
+"""Admin for privacy (SPEC §4)."""

@@ -1,0 +1,1 @@
+"""Admin for profile (SPEC §4)."""
