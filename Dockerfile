@@ -16,7 +16,7 @@ COPY . .
 RUN SECRET_KEY=build-only-$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=') \
     DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput \
- && useradd --system --uid 1000 app && mkdir -p /app/media && chown app /app/media
+ && useradd --system --uid 1000 app && mkdir -p /app/media /app/var/private && chown app /app/media /app/var /app/var/private
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import qr_render, services
 from .admin_base import ScopedModelAdmin
-from .models import (Case, CasePicture, DutyShift, EffectPicture, HeadOffice, Product, QRCode, Region, Solution, Staff, Store,
-                     Style)
+from .models import (Case, CasePicture, DutyShift, EffectPicture, HeadOffice, InstallationTeam, Product, QRCode, Region,
+                     Solution, Staff, Store, Style)
 
 admin.site.site_header = _("StoreLink head office")
 admin.site.site_title = _("StoreLink")
@@ -354,3 +354,28 @@ class DutyShiftAdmin(ScopedModelAdmin):
     list_filter = ["store", "date"]
     date_hierarchy = "date"
     list_select_related = ["store", "staff"]
+
+
+class InstallationTeamMemberInline(admin.TabularInline):
+    model = Staff
+    fk_name = "installation_team"
+    fields = ["name", "job_number", "role", "store", "is_active"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("installer")
+    verbose_name_plural = _("installers (set a staff member's team on their own page)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InstallationTeam)
+class InstallationTeamAdmin(admin.ModelAdmin):
+    """Third-party installation teams (seed 001); their reputation is on the dashboard."""
+
+    list_display = ["name", "company", "contact_name", "phone", "is_active"]
+    list_filter = ["is_active", "stores"]
+    search_fields = ["name", "company", "contact_name"]
+    filter_horizontal = ["stores"]
+    inlines = [InstallationTeamMemberInline]

@@ -103,11 +103,20 @@ def dashboard_staff(request):
 
 @workbench_required
 def workbench_home(request):
+    from customers.profiles import follow_ups_due
+
     customers = Customer.objects.visible_to(request.user)
     today = timezone.localdate()
+    # Follow-ups planned for today or overdue (CUS-5): one count, one page of rows.
+    due = follow_ups_due(user=request.user, today=today)
     context = {
         "customer_count": customers.count(),
         "new_today": customers.filter(created_at__date=today).count(),
+        "due_count": due.count(),
+        "due": list(due.select_related("owner_assistant").only(
+            "id", "name", "mobile", "openid", "intent_grade", "community", "next_follow_up_on",
+            "owner_assistant__name")[:30]),
+        "today": today,
         "tab": "home",
     }
     return render(request, "workbench/home.html", context)
@@ -115,15 +124,38 @@ def workbench_home(request):
 
 @workbench_required
 def workbench_customers(request):
-    customers = Customer.objects.visible_to(request.user).select_related("owner_assistant")
-    query = request.GET.get("q", "").strip()
-    if query:
-        customers = customers.filter(Q(name__icontains=query) | Q(mobile__endswith=query))
-    page = Paginator(customers.only(
-        "id", "name", "mobile", "openid", "intent_grade", "community", "created_at", "owner_assistant__name"
-    ), 20).get_page(request.GET.get("page"))
-    template = "workbench/partials/customer_rows.html" if is_htmx(request) else "workbench/customers.html"
-    return render(request, template, {"page": page, "q": query, "tab": "customers"})
+    """"My customers" (CUS-1, CUS-4, CUS-5): filter chips, search, sorting, and "load more" by
+    keyset — the same few queries on the thousandth page of a million customers as on the first."""
+    from django.http import HttpResponseBadRequest
+    from django.utils.translation import gettext as _
+
+    from customers.lists import SORTS, BadCursor, customer_page, query_without, workbench_chips
+    from customers.models import Tag
+
+    try:
+        page = customer_page(request=request, size=20, sort=request.GET.get("sort", ""),
+                             cursor=request.GET.get("after", ""))
+    except BadCursor:
+        return HttpResponseBadRequest(_("This list link is no longer valid; open the list again."))
+    more = request.GET.copy()
+    more["after"] = page.next_cursor
+    context = {
+        "page": page, "filter": page.filterset, "q": request.GET.get("q", "").strip(), "tab": "customers",
+        "more_query": more.urlencode(), "today": timezone.localdate(),
+    }
+    if request.GET.get("after") and is_htmx(request):
+        return render(request, "workbench/partials/customer_rows.html", context)
+    context.update({
+        "chips": workbench_chips(request.GET), "sorts": [
+            (key, label, query_without(request.GET, "sort", "after") + f"&sort={key}") for key, label in SORTS.items()
+        ],
+        "tags": Tag.objects.order_by("name").values_list("pk", "name"),
+        "chosen_tags": request.GET.getlist("tag"),
+        "state": [(key, value) for key, values in request.GET.lists() if key not in ("q", "after", "tag")
+                  for value in values],
+    })
+    template = "workbench/partials/customer_list.html" if is_htmx(request) else "workbench/customers.html"
+    return render(request, template, context, status=400 if page.filterset.errors else 200)
 
 
 @workbench_required
@@ -150,14 +182,6 @@ def workbench_customer(request, pk):
     return render_customer_tab(request, customer, "overview", "workbench/partials/customer_overview.html", {
         "binding": binding, "trail": trail, "protected_until": protected_until,
     })
-
-
-@workbench_required
-def workbench_customer_tab_pending(request, pk):
-    """Placeholder of a tab still being built (replaced by its own view)."""
-    from customers.workbench import customer_for_page, render_customer_tab
-
-    return render_customer_tab(request, customer_for_page(request, pk), "", "workbench/partials/customer_overview.html")
 
 
 @workbench_required

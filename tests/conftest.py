@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from stores.models import Role
 from wechat.fake import FakeWeChat
@@ -96,6 +97,17 @@ def _fresh_code_cache():
     code_cache_clear()
     yield
     code_cache_clear()
+
+
+@pytest.fixture
+def in_english():
+    """Run the test in English, so exception messages can be matched against the source strings.
+
+    Service functions raise translated messages (the project defaults to Simplified Chinese);
+    tests that check *which* error was raised match the English msgid instead of the catalogue.
+    """
+    with translation.override("en"):
+        yield
 
 
 @dataclass

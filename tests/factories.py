@@ -79,3 +79,64 @@ class OrderFactory(factory.django.DjangoModelFactory):
     payment_type = Order.PaymentType.IN_STORE
     status = Order.Status.PAID
     placed_at = factory.LazyFunction(timezone.now)
+
+
+# --- Commerce (CUS-7..9): products, installation teams, rewards ------------------------------
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stores.Product"
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"水槽{n}")
+    category = "kitchen"
+    price = "1299.00"
+
+
+class InstallationTeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stores.InstallationTeam"
+
+    name = factory.Sequence(lambda n: f"安装队{n}")
+    company = "好师傅安装"
+
+
+class PointsRewardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.PointsReward"
+
+    name = factory.Sequence(lambda n: f"清洁套装{n}")
+    kind = "goods"
+    points_cost = 100
+    stock = 10
+
+
+# --- Profiles (CUS-1..5): tags, tag rules, follow-ups ----------------------------------------------
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Tag"
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"标签{n}")
+
+
+class TagRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.TagRule"
+
+    tag = factory.SubFactory(TagFactory)
+    name = factory.Sequence(lambda n: f"规则{n}")
+    conditions = factory.LazyFunction(lambda: [{"field": "intent_grade", "op": "eq", "value": "A"}])
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.FollowUp"
+
+    customer = factory.SubFactory(CustomerFactory)
+    staff = factory.LazyAttribute(lambda o: o.customer.owner_assistant)
+    kind = "call"
+    outcome = "reached"

@@ -165,6 +165,19 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the pinned npm package, served as a static file (no CDN).
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
+    # Choice sets named once (several models have a field called "kind").
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentTypeEnum": "customers.models.orders.Order.PaymentType",
+        "PointsEntryKindEnum": "customers.models.ledgers.PointsEntry.Kind",
+        "StoredValueEntryKindEnum": "customers.models.ledgers.StoredValueEntry.Kind",
+        "PointsRewardKindEnum": "customers.models.ledgers.PointsReward.Kind",
+        "DataKindEnum": [("customers", "customers"), ("orders", "orders")],  # import/export "kind" (CUS-10)
+        "FollowUpKindEnum": "customers.models.profile.FollowUp.Kind",
+        "AfterSalesKindEnum": "customers.models.profile.AfterSalesRecord.Kind",
+        "IntentGradeEnum": "customers.models.core.Customer.IntentGrade",
+        "CustomerSourceEnum": "customers.models.core.Customer.Source",
+        "CustomerTagSourceEnum": "customers.models.core.CustomerTag.Source",
+    },
 }
 
 # --- I18n, time -----------------------------------------------------------------------------
@@ -195,6 +208,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Import and export files (CUS-10: full mobile numbers, names): never served, read only by the
+# scoped download views; outside MEDIA_ROOT and STATIC_ROOT, created on demand.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 
 # --- WeChat and WeCom --------------------------------------------------------------------------
 # fake: the built-in fake WeChat (no account needed); real: WeChat's servers with credentials.
@@ -216,6 +232,8 @@ WECOM_API_BASE = env.str("WECOM_API_BASE", default=FAKE_WECHAT_URL if WECHAT_MOD
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
 # Template ids of the official account (category templates chosen in WeChat's console).
 WECHAT_TEMPLATE_STAFF_REMINDER = env.str("WECHAT_TEMPLATE_STAFF_REMINDER", default="tpl-staff-reminder")
+# Order progress (shipped, arrived, installation booked, installed) sent to the customer (CUS-7).
+WECHAT_TEMPLATE_ORDER_PROGRESS = env.str("WECHAT_TEMPLATE_ORDER_PROGRESS", default="tpl-order-progress")
 # The messaging outbox (wechat/outbox.py): a global send rate shared by all workers, retries,
 # and how long an interrupted or unanswered send waits for WeChat's delivery report.
 WECHAT_SEND_RATE = env.int("WECHAT_SEND_RATE", default=300)
@@ -232,6 +250,14 @@ X_FRAME_OPTIONS = "SAMEORIGIN" if WECHAT_MODE == "fake" else "DENY"
 BRAND_NAME = env.str("BRAND_NAME", default="")
 # The address customers reach the product at; printed QR codes point here (scheme and host).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Points a customer earns per yuan of a fully paid order (CUS-8); may be a fraction ("0.1").
+POINTS_PER_YUAN = env.float("POINTS_PER_YUAN", default=1.0)
+# Privacy (CUS-11): how many customers' full numbers one staff member may reveal a day; the relay
+# provider for masked calls (dotted path to a customers.relay.RelayProvider) and how long a
+# relay number stays bound.
+PRIVACY_REVEALS_PER_DAY = env.int("PRIVACY_REVEALS_PER_DAY", default=30)
+RELAY_PROVIDER = env.str("RELAY_PROVIDER", default="customers.relay.FakeRelayProvider")
+RELAY_SESSION_MINUTES = env.int("RELAY_SESSION_MINUTES", default=30)
 
 # --- Logging: one JSON object per line, to stdout ----------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

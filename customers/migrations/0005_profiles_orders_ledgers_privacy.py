@@ -247,7 +247,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('kind', models.CharField(choices=[('goods', 'Goods'), ('service', 'Service')], max_length=10, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('goods', 'Goods'), ('service', 'Home service')], max_length=10, verbose_name='kind')),
                 ('description', models.CharField(blank=True, max_length=200, verbose_name='description')),
                 ('points_cost', models.PositiveIntegerField(verbose_name='points')),
                 ('stock', models.PositiveIntegerField(blank=True, null=True, verbose_name='stock')),

@@ -103,7 +103,7 @@ class PointsReward(models.Model):
 
     class Kind(models.TextChoices):
         GOODS = "goods", _("Goods")
-        SERVICE = "service", _("Service")
+        SERVICE = "service", _("Home service")
 
     name = models.CharField(_("name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

@@ -59,6 +59,7 @@ class AuditLog(models.Model):
         IMPORT = "import", _("Imported customer data")
         PIPL_EXPORT = "pipl_export", _("Exported one customer's data on request")
         ERASURE = "erasure", _("Erased one customer's data on request")
+        MOBILE_CHANGE = "mobile_change", _("Corrected a mobile number")
 
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -110,3 +111,42 @@ class MaskedContactSession(models.Model):
 
     def __str__(self):
         return self.virtual_number
+
+
+class PrivacyRequest(models.Model):
+    """A customer asked, on the H5 privacy page, for a copy of their data or for its erasure
+    (PIPL art. 45, 47). Head office handles it in the admin; the export or erasure service marks
+    the customer's pending requests of that kind done."""
+
+    class Kind(models.TextChoices):
+        COPY = "copy", _("A copy of my data")
+        ERASURE = "erasure", _("Erase my data")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for head office")
+        DONE = "done", _("Done")
+
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="privacy_requests", verbose_name=_("customer"))
+    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("handled by"))
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule()  # head office only, like the audit log
+
+    class Meta:
+        verbose_name = _("privacy request")
+        verbose_name_plural = _("privacy requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # Asking twice while the first request waits is one request.
+            models.UniqueConstraint(fields=["customer", "kind"], condition=models.Q(status="pending"),
+                                    name="privacy_request_one_pending_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.customer_id}"
