@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
 from customers.views import scan, staff_hand_over
+from invitations import urls as invitation_pages
 from surfaces.h5 import share_open
 from surfaces.urls import auth_patterns, dashboard_patterns, h5_patterns, workbench_patterns
 
@@ -26,6 +27,7 @@ api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("stores.api.urls")),
     path("", include("customers.api.urls")),
+    path("", include("invitations.api.urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +40,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("dashboard/staff/<int:pk>/hand-over/", staff_hand_over, name="staff_hand_over"),
     path("dashboard/data/", include("customers.data_urls")),
+    path("dashboard/invitations/", include((invitation_pages.dashboard_urlpatterns, "invitations"))),
+    path("m/invitations/", include((invitation_pages.workbench_urlpatterns, "invitations_workbench"))),
     path("dashboard/", include(dashboard_patterns)),
     path("m/", include(workbench_patterns)),
     path("h5/", include(h5_patterns)),

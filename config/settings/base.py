@@ -177,6 +177,9 @@ SPECTACULAR_SETTINGS = {
         "IntentGradeEnum": "customers.models.core.Customer.IntentGrade",
         "CustomerSourceEnum": "customers.models.core.Customer.Source",
         "CustomerTagSourceEnum": "customers.models.core.CustomerTag.Source",
+        "OrderChannelEnum": "customers.models.orders.Order.Channel",
+        "InvitationChannelEnum": "invitations.models.InvitationEntry.Channel",
+        "InvitationTaskStatusEnum": "invitations.models.InvitationTask.Status",
     },
 }
 
@@ -252,6 +255,8 @@ BRAND_NAME = env.str("BRAND_NAME", default="")
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Points a customer earns per yuan of a fully paid order (CUS-8); may be a fraction ("0.1").
 POINTS_PER_YUAN = env.float("POINTS_PER_YUAN", default=1.0)
+# Invitation segments (SPEC INV-1): from which average order this month a customer is a "high spender".
+INVITATIONS_HIGH_SPENDER_MIN_ORDER = env.int("INVITATIONS_HIGH_SPENDER_MIN_ORDER", default=5000)
 # Privacy (CUS-11): how many customers' full numbers one staff member may reveal a day; the relay
 # provider for masked calls (dotted path to a customers.relay.RelayProvider) and how long a
 # relay number stays bound.

@@ -19,6 +19,18 @@ from ..models import AfterSalesRecord, CustomerProfile, FollowUp, IntentGradeCha
 from ..rules import RuleError, conditions_validate, field_catalogue, tag_rule_apply
 
 
+
+def rule_fields_table():
+    """The rule engine's fields as an HTML table, for admin forms where head office writes
+    conditions (tag rules, custom invitation segments)."""
+    from django.utils.html import format_html, format_html_join
+
+    rows = format_html_join(
+        "", "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+        ((f["field"], f["label"], ", ".join(op["op"] for op in f["ops"]),
+          gettext("yes") if f["takes_days"] else "") for f in field_catalogue()))
+    return format_html('<table><tr><th>field</th><th></th><th>op</th><th>days</th></tr>{}</table>', rows)
+
 class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -176,13 +188,7 @@ class TagRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("fields you can use"))
     def field_reference(self, obj):
-        from django.utils.html import format_html, format_html_join
-
-        rows = format_html_join(
-            "", "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            ((f["field"], f["label"], ", ".join(op["op"] for op in f["ops"]),
-              gettext("yes") if f["takes_days"] else "") for f in field_catalogue()))
-        return format_html('<table><tr><th>field</th><th></th><th>op</th><th>days</th></tr>{}</table>', rows)
+        return rule_fields_table()
 
     @admin.action(description=_("Run the selected rules now"))
     def run_now(self, request, queryset):

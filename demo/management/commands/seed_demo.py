@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand
 from demo import data
 from demo.seed import seed_customers, seed_organisation
 from demo.seed_commerce import seed_commerce
+from demo.seed_invitations_segments import seed_invitation_segments
+from demo.seed_invitations_tasks import seed_invitation_tasks
 from demo.seed_privacy import seed_privacy
 from demo.seed_profiles import seed_profiles
 
@@ -28,6 +30,8 @@ class Command(BaseCommand):
         seed_profiles(rng)
         seed_commerce(rng)
         seed_privacy(rng)
+        seed_invitation_segments(rng)
+        seed_invitation_tasks(rng)
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {added} customers and {orders} orders added in {elapsed:.1f}s."

@@ -1,0 +1,3 @@
+"""The invitations admin, one module per concern."""
+
+from . import segments, tasks  # noqa: F401
