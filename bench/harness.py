@@ -17,6 +17,7 @@ import importlib
 import os
 import pkgutil
 import sys
+import traceback
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,23 +69,30 @@ def main(argv: list[str]) -> int:
         return 2
     scale = float(os.environ.get("BENCH_SCALE", "1"))
     print(f"# database: {connection.vendor}; BENCH_SCALE={scale}")
-    state = setup_databases(verbosity=0, interactive=False)
     failures = 0
-    try:
-        for name in names:
+    for name in names:
+        # Each benchmark gets a database of its own: one's data must not become another's baseline
+        # (a benchmark that tops up to N customers would find them already there).
+        state = setup_databases(verbosity=0, interactive=False)
+        try:
             module = importlib.import_module(f"bench.bench_{name}")
             results = module.run(scale)
-            for result in results if isinstance(results, list) else [results]:
-                for key, value in result.figures.items():
-                    print(f"  {result.name}: {key} = {value}")
-                if result.skipped:
-                    print(f"BENCH {result.name} ratio=n/a goal={result.goal} SKIP ({result.skipped})", flush=True)
-                    continue
-                verdict = "PASS" if result.passed else "FAIL"
-                failures += not result.passed
-                print(f"BENCH {result.name} ratio={result.ratio:.3f} goal={result.goal} {verdict}", flush=True)
-    finally:
-        teardown_databases(state, verbosity=0)
+        except Exception:  # noqa: BLE001 - report it and go on with the next benchmark
+            traceback.print_exc()
+            print(f"BENCH {name} ratio=n/a goal=? ERROR", flush=True)
+            failures += 1
+            continue
+        finally:
+            teardown_databases(state, verbosity=0)
+        for result in results if isinstance(results, list) else [results]:
+            for key, value in result.figures.items():
+                print(f"  {result.name}: {key} = {value}")
+            if result.skipped:
+                print(f"BENCH {result.name} ratio=n/a goal={result.goal} SKIP ({result.skipped})", flush=True)
+                continue
+            verdict = "PASS" if result.passed else "FAIL"
+            failures += not result.passed
+            print(f"BENCH {result.name} ratio={result.ratio:.3f} goal={result.goal} {verdict}", flush=True)
     return 1 if failures else 0
 
 
