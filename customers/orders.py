@@ -32,6 +32,7 @@ from stores.models import Product, Role, Staff
 
 from .errors import CustomerError
 from .models import Customer, LogisticsEvent, Order, OrderItem, Payment
+from .privacy import customer_ensure_editable
 
 CENT = Decimal("0.01")
 MAX_ITEMS = 50
@@ -99,8 +100,7 @@ def order_create(*, customer: Customer, items: list[ItemInput], channel: str = O
         raise CustomerError(_("An order needs at least one item."))
     if len(items) > MAX_ITEMS:
         raise CustomerError(_("An order has at most %(n)d items.") % {"n": MAX_ITEMS})
-    if customer.erased_at is not None:
-        raise CustomerError(_("This customer's data was erased; no new orders can be recorded."))
+    customer_ensure_editable(customer)
     store, assistant = _attribution(customer, channel, staff)
     if store is None:
         raise CustomerError(_("The customer belongs to no store yet, so the order cannot be attributed."))

@@ -24,6 +24,7 @@ from stores.models import Product, Room, Staff, Style
 from .errors import CustomerError
 from .models import (AfterSalesRecord, Customer, CustomerProfile, CustomerTag, FollowUp, IntentGradeChange, Order,
                      Tag)
+from .privacy import customer_ensure_editable
 
 # Stage 1 fields staff may edit. Source, store, owner and WeChat identities come from scans and
 # attribution; member level from orders.
@@ -48,8 +49,7 @@ def _locked_for_edit(*, customer: Customer, actor) -> Customer:
     if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         raise CustomerError(_("This customer does not exist or is not yours to edit."))
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    if locked.erased_at is not None:
-        raise CustomerError(_("This customer's data was erased on request; it can no longer be edited."))
+    customer_ensure_editable(locked)
     return locked
 
 
