@@ -162,6 +162,9 @@ class InvitationEntry(models.Model):
     is_control = models.BooleanField(_("control group"), default=False)
     reason = models.CharField(_("why"), max_length=100, blank=True)
     channel = models.CharField(_("suggested channel"), max_length=20, choices=Channel.choices)
+    # Why the suggested channel is not the task's method, e.g. a group send that fell back to
+    # one-to-one because WeCom's group-send quota was used up (INV-6). Shown to the assistant.
+    channel_note = models.CharField(_("channel note"), max_length=100, blank=True)
     contact = models.CharField(_("contact"), max_length=20, choices=Contact.choices, blank=True, default="")
     intent = models.CharField(_("intent to visit"), max_length=5, choices=Intent.choices, blank=True, default="")
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -187,3 +190,69 @@ class InvitationEntry(models.Model):
 
     def __str__(self):
         return f"{self.task_id} · {self.customer_id}"
+
+
+class InvitationAttempt(models.Model):
+    """One call, chat or group invitation of a task's customer by the assistant, as they record it
+    (seed 003's phone invitation log, 电话邀约记录表). The entry keeps the latest result; the
+    attempts are the log, the day's progress against the targets and the evening review."""
+
+    entry = models.ForeignKey(InvitationEntry, on_delete=models.CASCADE, related_name="attempts",
+                              verbose_name=_("invitation entry"))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer"))
+    assistant = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="invitation_attempts",
+                                  verbose_name=_("assistant"))
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=20, choices=InvitationEntry.Channel.choices)
+    contact = models.CharField(_("contact"), max_length=20,
+                               choices=[c for c in InvitationEntry.Contact.choices if c[0]])
+    intent = models.CharField(_("intent to visit"), max_length=5, choices=InvitationEntry.Intent.choices,
+                              blank=True, default="")
+    # The grade the assistant gave in this attempt (seed 003's A/B/C/D), also set on the customer.
+    grade = models.CharField(_("intent grade"), max_length=1, choices=Customer.IntentGrade.choices, blank=True)
+    # Asked to join the store's WeChat group (seed 003: 30 group invitations a day).
+    group_invited = models.BooleanField(_("invited to the WeChat group"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="store__region", store="store", owner="assistant")
+
+    class Meta:
+        verbose_name = _("invitation attempt")
+        verbose_name_plural = _("invitation attempts")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["store", "at"]),
+            models.Index(fields=["assistant", "at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.entry_id} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class DailyTarget(models.Model):
+    """An assistant's process targets for one day (seed 003: set at the morning meeting, checked at
+    the evening review). Without a row the head office's daily defaults apply."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
+    assistant = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="daily_targets",
+                                  verbose_name=_("assistant"))
+    day = models.DateField(_("day"))
+    calls = models.PositiveSmallIntegerField(_("calls"))
+    group_invitations = models.PositiveSmallIntegerField(_("group invitations"))
+    set_by = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("set by"))
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="store__region", store="store", owner="assistant")
+
+    class Meta:
+        verbose_name = _("daily target")
+        verbose_name_plural = _("daily targets")
+        ordering = ["-day", "assistant_id"]
+        constraints = [models.UniqueConstraint(fields=["assistant", "day"], name="daily_target_once_per_day")]
+
+    def __str__(self):
+        return f"{self.assistant} · {self.day}"

@@ -23,13 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.bulk import bulk_insert
+from customers.contacts import contacts_record
+from customers.errors import CustomerError
 from customers.models import Customer
+from customers.profiles import intent_grade_set
 from stores.models import Staff, Store
 from stores.scope import Level, scope_of
 from wechat.outbox import staff_remind
 
 from .errors import InvitationError
-from .models import InvitationEntry, InvitationTask, Segment
+from .models import InvitationAttempt, InvitationEntry, InvitationTask, Segment
 
 DEFAULT_DEADLINE_DAYS = 30
 MAX_CONTROL_SHARE = Decimal("0.5")
@@ -220,9 +223,14 @@ def invitation_task_end(*, actor, task: InvitationTask) -> InvitationTask:
 
 @transaction.atomic
 def invitation_feedback_record(*, actor, entry: InvitationEntry, contact: str, intent: str = "",
-                               note: str = "") -> InvitationEntry:
-    """The entry's assistant records the result (INV-7): reached or contact failed, and with reached
-    the intent to visit. The 7-day payment window starts at the first "reached"."""
+                               note: str = "", channel: str = "", grade: str = "",
+                               group_invited: bool = False) -> InvitationEntry:
+    """The entry's assistant records one attempt (INV-7, seed 003's phone invitation log): reached or
+    contact failed, with reached the intent to visit; the channel used (the suggested one unless
+    given), the A-D grade (set on the customer with its history) and whether the customer was asked
+    into the store's WeChat group. The entry keeps the latest result; each call is an
+    ``InvitationAttempt``. The 7-day payment window starts at the first "reached", which also
+    counts as a contact for the frequency cap (INV-11)."""
     staff = _staff_of(actor)
     entry = InvitationEntry.objects.select_for_update().select_related("task").filter(pk=entry.pk).first()
     if entry is None or staff is None or entry.assistant_id != staff.pk:
@@ -233,24 +241,43 @@ def invitation_feedback_record(*, actor, entry: InvitationEntry, contact: str, i
         raise InvitationError(_("This task has ended; feedback can no longer be recorded."))
     contact = (contact or "").strip()
     intent = (intent or "").strip()
+    channel = (channel or "").strip() or entry.channel
+    grade = (grade or "").strip().upper()
     if contact not in (InvitationEntry.Contact.REACHED, InvitationEntry.Contact.FAILED):
         raise InvitationError(_("Unknown contact result: %(value)s.") % {"value": contact or "—"})
     if intent not in InvitationEntry.Intent.values:
         raise InvitationError(_("Unknown intent: %(value)s.") % {"value": intent})
     if intent and contact != InvitationEntry.Contact.REACHED:
         raise InvitationError(_("Intent can only be recorded for a customer who was reached."))
+    if channel not in InvitationEntry.Channel.values:
+        raise InvitationError(_("Unknown channel: %(value)s.") % {"value": channel})
+    if grade and grade not in Customer.IntentGrade.values:
+        raise InvitationError(_("Intent grade must be A, B, C or D."))
     note = (note or "").strip()
     if len(note) > 200:
         raise InvitationError(_("The note is too long (at most 200 characters)."))
+    now = timezone.now()
     if contact == InvitationEntry.Contact.REACHED:
         if entry.contact != InvitationEntry.Contact.REACHED or entry.feedback_at is None:
-            entry.feedback_at = timezone.now()
+            entry.feedback_at = now
     else:
-        entry.feedback_at = timezone.now()
+        entry.feedback_at = now
     entry.contact, entry.intent = contact, intent
     if note:
         entry.note = note
     entry.save(update_fields=["contact", "intent", "note", "feedback_at"])
+    InvitationAttempt.objects.create(
+        entry=entry, customer_id=entry.customer_id, assistant=staff, store_id=entry.store_id, at=now,
+        channel=channel, contact=contact, intent=intent, grade=grade, group_invited=bool(group_invited), note=note,
+    )
+    if grade:
+        try:
+            intent_grade_set(customer=entry.customer, actor=actor, grade=grade,
+                             note=_("Invitation: %(title)s") % {"title": entry.task.title})
+        except CustomerError as exc:
+            raise InvitationError(str(exc)) from None
+    if contact == InvitationEntry.Contact.REACHED:
+        contacts_record(customer_ids=[entry.customer_id], at=now)
     return entry
 
 

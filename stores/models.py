@@ -30,6 +30,19 @@ class HeadOffice(models.Model):
         default=90,
         help_text=_("A customer bound to a store and assistant is not taken over by scans elsewhere for this long."),
     )
+    # Seed 004's "smart revisit": nobody invites or messages a customer more often than this,
+    # across all invitation tasks and automations (INV-11). 0 turns the cap off.
+    contact_interval_days = models.PositiveSmallIntegerField(
+        _("minimum days between contacts"),
+        default=7,
+        help_text=_("A customer reached by an invitation or a marketing message is not contacted again "
+                    "by another task or automation for this many days. 0: no cap."),
+    )
+    # Seed 003's daily process targets for every assistant (50 calls, 30 group invitations);
+    # a store manager can set other figures for one assistant and day (invitations.DailyTarget).
+    daily_call_target = models.PositiveSmallIntegerField(_("daily calls per assistant"), default=50)
+    daily_group_invitation_target = models.PositiveSmallIntegerField(
+        _("daily group invitations per assistant"), default=30)
 
     class Meta:
         verbose_name = _("head office")

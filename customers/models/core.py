@@ -73,6 +73,9 @@ class Customer(models.Model):
     # The date of the next follow-up the owner assistant planned (CUS-5), copied from the latest
     # follow-up record so the workbench's "due today" list is one indexed read.
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    # The last time anyone reached the customer for the brand: an invitation call or chat, a group
+    # send, a marketing message (``customers.contacts``). The contact-frequency cap (INV-11) reads it.
+    last_contacted_at = models.DateTimeField(_("last contacted"), null=True, blank=True)
     # PIPL erasure (CUS-11): personal fields are blanked, the row stays so figures stay correct.
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
