@@ -10,6 +10,7 @@ from demo.seed_invitations_segments import seed_invitation_segments
 from demo.seed_invitations_tasks import seed_invitation_tasks
 from demo.seed_privacy import seed_privacy
 from demo.seed_profiles import seed_profiles
+from demo.seed_promotions import seed_promotions
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         seed_privacy(rng)
         seed_invitation_segments(rng)
         seed_invitation_tasks(rng)
+        seed_promotions(rng)
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {added} customers and {orders} orders added in {elapsed:.1f}s."
