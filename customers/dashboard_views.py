@@ -35,6 +35,8 @@ def dashboard_customers(request):
         "export_query": query_without(request.GET, "after", "sort"),
         "is_later_page": bool(request.GET.get("after")),
         "sorts": SORTS, "shows_store": level >= Level.REGION, "shows_region": level is Level.ALL,
+        # Managers and up with a staff record dispatch invitations (invitations.services.manager_required).
+        "can_invite": getattr(request.user, "staff", None) is not None,
     }
     template = "dashboard/partials/customer_table.html" if is_htmx(request) else "dashboard/customers.html"
     return render(request, template, context, status=400 if page.filterset.errors else 200)

@@ -45,6 +45,9 @@ Rules every segment follows:
 * Inviting (INV-3): customers with an active ``InvitationEntry`` (a running task) are left out
   unless ``include_inviting``; ending the task brings them back.
 * Hidden (INV-3): a segment with no customer of the store is not listed.
+* Capped (INV-11): customers contacted within head office's interval stay in the segment and in
+  its counts; ``capped`` says how many of those shown are capped right now, and the pickers show
+  each one's dates without a checkbox (``invitations.candidates``).
 * Erased customers (PIPL) are never in a segment. Scope: the store must be in the viewer's
   scope and the customers are ``Customer.objects.visible_to(viewer)``.
 """
@@ -68,6 +71,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.contacts import ContactCap, contact_cap
 from customers.models import Customer, Order, PointsEntry, StoredValueEntry
 from stores.models import Staff, Store
 
@@ -280,14 +284,14 @@ def _store_customers(store: Store, viewer) -> QuerySet[Customer]:
     return Customer.objects.visible_to(viewer).filter(store=store, erased_at__isnull=True)
 
 
-def _selectable_q(store: Store) -> Q:
+def selectable_q(store: Store) -> Q:
     """INV-5: the owner assistant is an active staff member of ``store`` (one small query)."""
     staff = list(Staff.objects.filter(store=store, is_active=True).values_list("pk", flat=True))
     # (never an empty IN: Django would drop the whole aggregate query as "nothing matches")
     return Q(owner_assistant_id__in=staff) if staff else Q(pk__isnull=True)
 
 
-def _inviting(store: Store) -> Q:
+def inviting_q(store: Store) -> Q:
     """In a running task. A set (hashed once by the database), not a per-row lookup: a store has
     few customers being invited compared with its customers."""
     return Q(pk__in=InvitationEntry.objects.filter(active=True, customer__store=store).values("customer_id"))
@@ -300,26 +304,30 @@ def _segment_for(key: str, store: Store, now) -> Segment:
     return segment
 
 
-def segment_counts(segment: Segment, *, store: Store, viewer, include_inviting: bool = False, now=None) -> dict:
-    """One aggregate query: {count, not_selectable, inviting} of ``segment`` in ``store``.
+def segment_counts(segment: Segment, *, store: Store, viewer, include_inviting: bool = False, now=None,
+                   cap: ContactCap | None = None) -> dict:
+    """One aggregate query: {count, not_selectable, inviting, capped} of ``segment`` in ``store``.
     ``count``: selectable customers shown; ``not_selectable``: the store's other customers in the
     segment (INV-5); ``inviting``: selectable customers in a running task (hidden unless
-    ``include_inviting``, and then included in ``count``)."""
+    ``include_inviting``, and then included in ``count``); ``capped``: of the ``count`` shown,
+    those contacted within head office's interval (INV-11), who cannot be invited yet."""
     ctx = SegmentContext(store=store, now=now or timezone.now())
-    return _counts(_counts_query(store, viewer, [segment_query(segment, ctx).condition])[0], include_inviting)
+    cap = cap or contact_cap(now=ctx.now)
+    return _counts(_counts_query(store, viewer, [segment_query(segment, ctx).condition], cap)[0], include_inviting)
 
 
-COUNTS = ("total", "total_inviting", "selectable", "selectable_inviting")
+COUNTS = ("total", "total_inviting", "selectable", "selectable_inviting", "selectable_capped",
+          "selectable_capped_inviting")
 
 
-def _counts_query(store: Store, viewer, conditions: list[Q]) -> list[dict]:
-    """ONE query: for each condition, the four counts of :data:`COUNTS`. An inner query computes
-    each customer's flags once (member of segment n, selectable, inviting); the outer one sums
-    them. The inner query is fenced (``OFFSET 0``) so the database does not inline the flags into
-    every sum, which would evaluate each segment's subqueries four times."""
+def _counts_query(store: Store, viewer, conditions: list[Q], cap: ContactCap) -> list[dict]:
+    """ONE query: for each condition, the counts of :data:`COUNTS`. An inner query computes
+    each customer's flags once (member of segment n, selectable, inviting, capped); the outer one
+    sums them. The inner query is fenced (``OFFSET 0``) so the database does not inline the flags
+    into every sum, which would evaluate each segment's subqueries once per sum."""
     if not conditions:
         return []
-    flags = {"_sel": _selectable_q(store), "_inv": _inviting(store)}
+    flags = {"_sel": selectable_q(store), "_inv": inviting_q(store), "_cap": cap.capped_q()}
     flags.update({f"_m{n}": condition for n, condition in enumerate(conditions)})
     inner = _store_customers(store, viewer).annotate(
         **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()}
@@ -327,7 +335,9 @@ def _counts_query(store: Store, viewer, conditions: list[Q]) -> list[dict]:
     sql, params = inner.query.sql_with_params()
     fence = " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1 OFFSET 0"
     parts = {"total": "", "total_inviting": " AND f._inv", "selectable": " AND f._sel",
-             "selectable_inviting": " AND f._sel AND f._inv"}
+             "selectable_inviting": " AND f._sel AND f._inv", "selectable_capped": " AND f._sel AND f._cap",
+             "selectable_capped_inviting": " AND f._sel AND f._cap AND f._inv"}
+    width = len(COUNTS)
     sums = ", ".join(f"SUM(CASE WHEN f._m{n}{parts[name]} THEN 1 ELSE 0 END)"
                      for n in range(len(conditions)) for name in COUNTS)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -338,24 +348,28 @@ def _counts_query(store: Store, viewer, conditions: list[Q]) -> list[dict]:
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"SELECT {sums} FROM ({sql}{fence}) f", params)  # noqa: S608
         row = cursor.fetchone()
-    return [dict(zip(COUNTS, row[n * 4:n * 4 + 4], strict=True)) for n in range(len(conditions))]
+    return [dict(zip(COUNTS, row[n * width:(n + 1) * width], strict=True)) for n in range(len(conditions))]
 
 
 def _counts(figures: dict, include_inviting: bool) -> dict:
-    total, total_inviting = figures["total"] or 0, figures["total_inviting"] or 0
-    selectable, selectable_inviting = figures["selectable"] or 0, figures["selectable_inviting"] or 0
+    figures = {name: figures[name] or 0 for name in COUNTS}
+    total, total_inviting = figures["total"], figures["total_inviting"]
+    selectable, selectable_inviting = figures["selectable"], figures["selectable_inviting"]
     hidden_all = 0 if include_inviting else total_inviting
     hidden_selectable = 0 if include_inviting else selectable_inviting
+    hidden_capped = 0 if include_inviting else figures["selectable_capped_inviting"]
     return {
         "count": selectable - hidden_selectable,
         "not_selectable": (total - selectable) - (hidden_all - hidden_selectable),
         "inviting": selectable_inviting,
+        "capped": figures["selectable_capped"] - hidden_capped,
     }
 
 
-def segments_for_store(*, store, viewer, include_inviting: bool = False, now=None) -> list[dict]:
+def segments_for_store(*, store, viewer, include_inviting: bool = False, now=None,
+                       cap: ContactCap | None = None) -> list[dict]:
     """The segments ``store`` may use now with their counts: [{key, name, count, kind,
-    not_selectable, inviting, description}]. Segments without any customer of the store (after
+    not_selectable, inviting, capped, description}]. Segments without any customer of the store (after
     leaving out inviting ones) are hidden (INV-3).
 
     All the counts come from ONE aggregate query over the store's customers (four filtered counts
@@ -365,7 +379,8 @@ def segments_for_store(*, store, viewer, include_inviting: bool = False, now=Non
     now = now or timezone.now()
     ctx = SegmentContext(store=store, now=now)
     offered = segments_offered(store, now=now)
-    figures = _counts_query(store, viewer, [segment_query(segment, ctx).condition for segment in offered])
+    cap = cap or contact_cap(now=now)
+    figures = _counts_query(store, viewer, [segment_query(segment, ctx).condition for segment in offered], cap)
     listed = []
     for segment, row in zip(offered, figures, strict=True):
         counts = _counts(row, include_inviting)
@@ -385,9 +400,9 @@ def segment_customers(*, key: str, store, viewer, include_inviting: bool = False
     now = now or timezone.now()
     segment = _segment_for(key, store, now)
     query = segment_query(segment, SegmentContext(store=store, now=now))
-    customers = _store_customers(store, viewer).filter(query.condition, _selectable_q(store))
+    customers = _store_customers(store, viewer).filter(query.condition, selectable_q(store))
     if not include_inviting:
-        customers = customers.exclude(_inviting(store))
+        customers = customers.exclude(inviting_q(store))
     running = Exists(InvitationEntry.objects.filter(customer=OuterRef("pk"), active=True))
     return customers.annotate(reason=query.reason, inviting=running).order_by(*query.order_by)
 
@@ -398,10 +413,18 @@ def segment_not_selectable(*, key: str, store, viewer, include_inviting: bool = 
     now = now or timezone.now()
     segment = _segment_for(key, store, now)
     query = segment_query(segment, SegmentContext(store=store, now=now))
-    customers = _store_customers(store, viewer).filter(query.condition).exclude(_selectable_q(store))
+    customers = _store_customers(store, viewer).filter(query.condition).exclude(selectable_q(store))
     if not include_inviting:
-        customers = customers.exclude(_inviting(store))
+        customers = customers.exclude(inviting_q(store))
     return customers.annotate(reason=query.reason).order_by(*query.order_by)
+
+
+def segment_invitable(*, key: str, store, viewer, cap: ContactCap | None = None, now=None) -> QuerySet[Customer]:
+    """The customers of segment ``key`` a manager may invite right now: selectable, not in a running
+    task, not capped (INV-11). "Select all matching" dispatches exactly these."""
+    now = now or timezone.now()
+    cap = cap or contact_cap(now=now)
+    return segment_customers(key=key, store=store, viewer=viewer, now=now).exclude(cap.capped_q())
 
 
 # --- Custom segments: the nightly snapshot ------------------------------------------------------

@@ -21,7 +21,13 @@ admin.site.index_title = _("Head-office administration")
 
 @admin.register(HeadOffice)
 class HeadOfficeAdmin(admin.ModelAdmin):
-    list_display = ["name", "service_phone", "protection_days"]
+    list_display = ["name", "service_phone", "protection_days", "contact_interval_days"]
+    fieldsets = [
+        (None, {"fields": ["name", "logo", "service_phone", "protection_days"]}),
+        # Read at every dispatch and customer list, so a change applies at once (INV-11, seed 003).
+        (_("Customer invitation"), {"fields": ["contact_interval_days", "daily_call_target",
+                                               "daily_group_invitation_target"]}),
+    ]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

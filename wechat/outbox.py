@@ -302,9 +302,21 @@ def message_send_now(message_id: int) -> str | None:
         msgid = _deliver(message)
     except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
         return _record_failure(message, attempts, exc)
-    Message.objects.filter(pk=message.pk, attempts=attempts).update(
-        status=Message.Status.SENT, wechat_msgid=msgid, sent_at=timezone.now(), last_error="", last_error_code=None)
+    sent_at = timezone.now()
+    with transaction.atomic():
+        if Message.objects.filter(pk=message.pk, attempts=attempts).update(
+                status=Message.Status.SENT, wechat_msgid=msgid, sent_at=sent_at, last_error="", last_error_code=None):
+            _contact_record(message, at=sent_at)
     return Message.Status.SENT
+
+
+def _contact_record(message: Message, *, at: datetime) -> None:
+    """A marketing message reached its customer: a contact for the frequency cap (INV-11), recorded
+    in the transaction that marks it sent. Service messages (logistics, staff reminders) are not."""
+    if message.is_marketing and message.customer_id is not None:
+        from customers.contacts import contacts_record
+
+        contacts_record(customer_ids=[message.customer_id], at=at)
 
 
 def messages_send_now(message_ids: list[int]) -> int:
@@ -464,6 +476,7 @@ def _settle_reports(now: datetime) -> int:
                 Message.objects.filter(pk=candidate.pk).update(
                     status=Message.Status.SENT, wechat_msgid=report.msgid, delivery=report.status,
                     sent_at=report.received_at, last_error="settled by WeChat's delivery report")
+                _contact_record(candidate, at=report.received_at)
                 settled += 1
                 report.delete()
             elif report.received_at < now - REPORT_KEEP:

@@ -1,10 +1,13 @@
 """API for invitation segments (SPEC §5, INV-1..3, INV-5).
 
 * ``GET /api/v1/invitations/segments/?store=<id>[&include_inviting=true]`` → the segments the store
-  may use now, empty ones hidden: ``[{key, name, count, kind, not_selectable, inviting}]``.
+  may use now, empty ones hidden: ``[{key, name, count, kind, not_selectable, inviting, capped}]``.
 * ``GET /api/v1/invitations/segments/<key>/customers/?store=<id>[&include_inviting=true]`` → the
   segment's selectable customers, paginated: ``{id, name, mobile (masked), owner_assistant
-  {id, name}, reason, inviting}``.
+  {id, name}, reason, inviting, last_contacted_at, capped_until}``. ``capped_until`` (not null)
+  means contacted within head office's interval (INV-11): the customer cannot be dispatched
+  before then. The page also says ``invitable``: how many of the segment can be dispatched now,
+  the ``expected_count`` of a dispatch with ``all_matching``.
 
 A store outside the caller's scope answers 404 exactly like a missing one; so does an unknown or
 removed segment key.
@@ -18,8 +21,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.pagination import StandardPagination
+from customers.contacts import contact_cap
+from invitations.candidates import candidates_mark, matching_of
 from invitations.errors import InvitationError
-from invitations.segments import segment_customers, segments_for_store
+from invitations.segments import segment_customers, segment_invitable, segments_for_store
 
 
 def register(router) -> None:
@@ -33,6 +38,7 @@ class SegmentSerializer(serializers.Serializer):
     kind = serializers.CharField()
     not_selectable = serializers.IntegerField(help_text="Customers of the store in the segment owned outside it.")
     inviting = serializers.IntegerField(help_text="Selectable customers already in a running task.")
+    capped = serializers.IntegerField(help_text="Of count, customers contacted within head office's interval.")
 
 
 class SegmentCustomerSerializer(serializers.Serializer):
@@ -42,6 +48,9 @@ class SegmentCustomerSerializer(serializers.Serializer):
     owner_assistant = serializers.SerializerMethodField()
     reason = serializers.CharField()
     inviting = serializers.BooleanField()
+    last_contacted_at = serializers.DateTimeField(allow_null=True)
+    capped_until = serializers.DateTimeField(allow_null=True, help_text=(
+        "Contacted within head office's interval: cannot be invited before this moment. Null: can be now."))
 
     def get_owner_assistant(self, customer) -> dict | None:
         staff = customer.owner_assistant
@@ -85,9 +94,14 @@ class SegmentCustomerList(APIView):
                                           include_inviting=include_inviting)
         except InvitationError as error:
             raise NotFound(str(error)) from None
+        cap = contact_cap()
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(customers.select_related("owner_assistant"), request, view=self)
-        return paginator.get_paginated_response(SegmentCustomerSerializer(page, many=True).data)
+        page = candidates_mark(page, cap=cap)
+        response = paginator.get_paginated_response(SegmentCustomerSerializer(page, many=True).data)
+        invitable = matching_of(segment_invitable(key=key, store=store, viewer=request.user, cap=cap))
+        response.data["invitable"] = invitable.count
+        return response
 
     def get_serializer(self, *args, **kwargs):  # for the schema
         return SegmentCustomerSerializer(*args, **kwargs)

@@ -73,11 +73,12 @@ def test_segment_customers_api_contract(org, birthdays):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 1
+    assert body["count"] == 1 and body["invitable"] == 1
     row = body["results"][0]
     reason = row.pop("reason")
     assert row == {"id": mine.pk, "name": "王女士", "mobile": "139****5678",
-                   "owner_assistant": {"id": org.assistant.pk, "name": org.assistant.name}, "inviting": False}
+                   "owner_assistant": {"id": org.assistant.pk, "name": org.assistant.name}, "inviting": False,
+                   "last_contacted_at": None, "capped_until": None}
     assert reason.endswith(f" {timezone.localdate().month:02d}-08")  # "生日 12-08" in the request's language
 
 
