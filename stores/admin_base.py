@@ -16,3 +16,16 @@ class ScopedModelAdmin(admin.ModelAdmin):
         if isinstance(related, ScopedQuerySet):
             kwargs.setdefault("queryset", related.visible_to(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyScopedAdmin(ScopedModelAdmin):
+    """A scoped list head office reads but never edits: the rows are written by the product."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,23 +7,12 @@ tasks" action, through ``invitation_task_end`` (scope and idempotence as on the 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from stores.admin_base import ScopedModelAdmin
+from stores.admin_base import ReadOnlyScopedAdmin
 
 from ..errors import InvitationError
-from ..models import InvitationEntry, InvitationTask
+from ..models import GroupSend, InvitationEntry, InvitationTask
 from ..selectors import METRICS, task_results
 from ..services import invitation_task_end
-
-
-class ReadOnlyAdmin(ScopedModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EntryInline(admin.TabularInline):
@@ -41,7 +30,7 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(InvitationTask)
-class InvitationTaskAdmin(ReadOnlyAdmin):
+class InvitationTaskAdmin(ReadOnlyScopedAdmin):
     list_display = ["title", "store", "method", "status", "deadline", "created_by", "created_at", "ended_at"]
     list_filter = ["status", "method", "store__region", "store"]
     search_fields = ["title", "store__name"]
@@ -56,7 +45,7 @@ class InvitationTaskAdmin(ReadOnlyAdmin):
     @admin.display(description=_("results"))
     def results(self, task):
         totals = task_results(task)["totals"]
-        from ..task_views import METRIC_LABELS
+        from ..metrics import METRIC_LABELS
 
         return " · ".join(f"{METRIC_LABELS[k]} {totals[k]}" for k in METRICS if totals[k]) or "—"
 
@@ -73,7 +62,7 @@ class InvitationTaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InvitationEntry)
-class InvitationEntryAdmin(ReadOnlyAdmin):
+class InvitationEntryAdmin(ReadOnlyScopedAdmin):
     list_display = ["task", "customer", "assistant", "store", "channel", "is_control", "contact", "intent",
                     "feedback_at", "active"]
     list_filter = ["active", "is_control", "contact", "intent", "channel", "store"]
@@ -81,4 +70,18 @@ class InvitationEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["task", "customer", "assistant", "store"]
     readonly_fields = ["task", "customer", "assistant", "store", "active", "is_control", "reason", "channel",
                        "contact", "intent", "note", "feedback_at"]
+    fields = readonly_fields
+
+
+@admin.register(GroupSend)
+class GroupSendAdmin(ReadOnlyScopedAdmin):
+    """One WeCom group message per task and assistant (INV-6), so head office sees stuck sends:
+    ``last_error`` says why one retries or fell back; the dispatcher job moves them, not the admin."""
+
+    list_display = ["task", "assistant", "status", "attempts", "checks", "next_attempt_at", "last_error", "updated_at"]
+    list_filter = ["status", "task__store__region", "task__store"]
+    search_fields = ["task__title", "assistant__name", "msgid"]
+    list_select_related = ["task", "assistant"]
+    readonly_fields = ["task", "assistant", "status", "msgid", "attempts", "checks", "next_attempt_at", "last_error",
+                       "created_at", "updated_at"]
     fields = readonly_fields

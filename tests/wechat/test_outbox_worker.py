@@ -6,116 +6,31 @@ fake reports deliveries to our callback on the live server, as WeChat does. The 
 the recovery job run here, in the test process, publishing to the worker through Redis.
 """
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from wechat import outbox, tasks
 from wechat.errors import next_shanghai_midnight
 from wechat.models import Message
 
-from ..conftest import REDIS_URL
+from ..workers import HTTP_TIMEOUT, Worker, publishing_to, redis_clean, wait_until  # noqa: F401  (fixtures)
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = "/cgi-bin/message/template/send"
-HTTP_TIMEOUT = 1.5
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def wait_until(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return bool(condition())
-
-
-class Worker:
-    """``celery worker`` on a private queue, with the settings a deployment would give it."""
-
-    def __init__(self, fake, queue: str, *args: str, http_timeout: float = HTTP_TIMEOUT, **env):
-        s = connection.settings_dict
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="outbox-worker-", suffix=".log", delete=False)
-        environment = {
-            **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}",
-            "REDIS_URL": REDIS_URL, "CELERY_TASK_ALWAYS_EAGER": "0", "WECHAT_MODE": "fake",
-            "WECHAT_API_BASE": fake.url, "WECOM_API_BASE": fake.url + "wecom/",
-            "WECHAT_APP_ID": fake.state.config.app_id, "WECHAT_APP_SECRET": fake.state.config.app_secret,
-            "WECHAT_HTTP_TIMEOUT": str(http_timeout), **env,
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "-l", "INFO", *args],
-            cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT, text=True)
-        assert wait_until(lambda: "ready." in self.output() or self.process.poll() is not None, 60), self.output()
-        assert self.process.poll() is None, f"the worker did not start:\n{self.output()}"
-
-    def output(self) -> str:
-        return Path(self.log.name).read_text()
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        output = self.output()
-        os.unlink(self.log.name)
-        return output
-
-
-@pytest.fixture
-def redis_clean():
-    """No token, quota pause or rate counter of an earlier test in the worker's cache (Redis)."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match="*wechat*"):
-        client.delete(key)
-    yield client
-    for key in client.scan_iter(match="*wechat*"):
-        client.delete(key)
 
 
 @pytest.fixture
 def queue():
     """This process publishes the outbox's tasks to Redis, on a queue only this test's workers read."""
-    from config.celery import app
-
-    name = f"test-outbox-{uuid.uuid4().hex[:8]}"
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_routes")}
-
-    def use(**conf):
-        app.conf.update(conf)
-        app._pool = None
-        app.amqp._producer_pool = None
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
-
-    use(task_always_eager=False, broker_url=REDIS_URL, task_routes={"wechat.*": {"queue": name}})
-    outbox.broker_backoff_reset()
-    outbox.gate.reset()
-    yield name
-    use(**saved)
+    with publishing_to(f"test-outbox-{uuid.uuid4().hex[:8]}", "wechat.") as name:
+        outbox.broker_backoff_reset()
+        outbox.gate.reset()
+        yield name
 
 
 @pytest.fixture
