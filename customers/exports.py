@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.spreadsheets import cell_safe
 from stores.filters import in_scope
 from stores.models import Staff, Store
 
@@ -83,7 +84,7 @@ def _order_columns():
         (_("Assistant"), lambda o: o.assistant.name if o.assistant else ""),
         (_("Customer"), lambda o: o.customer.name),
         (_("Mobile"), lambda o: o.customer.masked_mobile),
-        (_("Amount"), lambda o: str(o.amount)),
+        (_("Amount"), lambda o: o.amount),
         (_("Payment type"), lambda o: o.get_payment_type_display()),
         (_("Status"), lambda o: o.get_status_display()),
         (_("Products"), lambda o: "；".join(f"{item.sku or item.name}×{item.quantity}" for item in o.items.all())),
@@ -105,27 +106,42 @@ def params_of(query: QueryDict, *, drop: tuple[str, ...] = ()) -> dict[str, list
 
 
 def describe_filters(*, kind: str, user, params: dict) -> list[tuple[str, str]]:
-    """The filter as the user reads it: (label, values) pairs, names instead of ids."""
+    """An export's stored filter ``params`` as the user reads it (``filter_in_words``)."""
     filterset_class = CustomerFilter if kind == CUSTOMERS else OrderExportFilter
-    filterset = filterset_class(as_querydict(params), queryset=filterset_class._meta.model.objects.none(),
-                                request=SimpleNamespace(user=user))
-    described = []
-    for key, values in params.items():
-        values = values if isinstance(values, list | tuple) else [values]
-        field = filterset.form.fields.get(key)
-        if field is None:
-            described.append((key, ", ".join(map(str, values))))
+    return filter_in_words(filterset_class(as_querydict(params), queryset=filterset_class._meta.model.objects.none(),
+                                           request=SimpleNamespace(user=user)))
+
+
+def filter_in_words(filterset, *, leave_out: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The filter as the user reads it: [(label, value)] for each field given and valid (names
+    instead of ids, labels instead of codes, yes/no, "from – to"), the fields ``leave_out`` and
+    parameters the filter does not know (they narrow nothing) left out. The export form and the
+    invitation filter page (``invitations.segment_views``) show a filter with this."""
+    filterset.is_valid()  # cleaned_data holds the valid fields even when another one is not
+    summary = []
+    for name, value in filterset.form.cleaned_data.items():
+        if name in leave_out or value in (None, "", [], ()):
             continue
-        shown = [str(v) for v in values]
-        queryset = getattr(field, "queryset", None)
-        if queryset is not None:
-            names = {str(obj.pk): str(obj) for obj in queryset.filter(pk__in=[v for v in values if str(v).isdigit()])}
-            shown = [names.get(str(v), str(v)) for v in values]
-        elif getattr(field, "choices", None):
-            labels = {str(value): str(label) for value, label in field.choices}
-            shown = [labels.get(str(v), str(v)) for v in values]
-        described.append((str(field.label or key), ", ".join(shown)))
-    return described
+        field = filterset.form.fields[name]
+        if isinstance(value, slice):
+            if value.start is None and value.stop is None:
+                continue
+            shown = " – ".join(v.strftime("%Y-%m-%d") if v else "…" for v in (value.start, value.stop))
+        elif isinstance(value, bool):
+            shown = _("yes") if value else _("no")
+        elif isinstance(value, list | tuple):
+            labels = dict(getattr(field, "choices", []) or [])
+            shown = "、".join(str(labels.get(v, labels.get(_int(v), v))) for v in value)
+        elif getattr(field, "choices", None) and not hasattr(value, "pk"):
+            shown = str(dict(field.choices).get(value, value))
+        else:
+            shown = str(value)
+        summary.append((str(field.label or name), shown))
+    return summary
+
+
+def _int(value):
+    return int(value) if str(value).isdigit() else value
 
 
 def export_queryset(*, kind: str, user, params: dict):
@@ -163,7 +179,8 @@ def _rows(kind: str, queryset, progress: Callable[[int], None] | None) -> Iterat
 def write_export(*, kind: str, user, params: dict, fmt: str, out,
                  progress: Callable[[int], None] | None = None, total_hint: Callable[[int], None] | None = None) -> int:
     """Write the export to the binary file ``out``; returns the number of data rows.
-    CSV is UTF-8 with a BOM so that Excel shows Chinese correctly."""
+    CSV is UTF-8 with a BOM so that Excel shows Chinese correctly; no cell is ever read as a
+    formula (``common.spreadsheets.cell_safe``) and amounts are numbers."""
     if fmt not in FORMATS:
         raise CustomerError(_("Unknown export format."))
     queryset = export_queryset(kind=kind, user=user, params=params)
@@ -175,7 +192,7 @@ def write_export(*, kind: str, user, params: dict, fmt: str, out,
         text = codecs.getwriter("utf-8")(out)
         writer = csv.writer(text)
         for row in _rows(kind, queryset, progress):
-            writer.writerow(row)
+            writer.writerow([cell_safe(value) for value in row])
             count += 1
     else:
         from openpyxl import Workbook
@@ -183,14 +200,15 @@ def write_export(*, kind: str, user, params: dict, fmt: str, out,
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=_("Customers") if kind == CUSTOMERS else _("Orders"))
         for row in _rows(kind, queryset, progress):
-            sheet.append(row)
+            sheet.append([cell_safe(value, sheet=sheet) for value in row])
             count += 1
         workbook.save(out)
     return count
 
 
 def export_audit(*, user, kind: str, fmt: str, params: dict, rows: int, job_id: int | None = None, request=None):
-    """The export's audit entry (CUS-11): who took how many rows of what, with which filter."""
+    """The export's audit entry (CUS-11): who took how many rows of what, with which filter; the
+    data job's id, or None for a file handed out in the request (invitation entries)."""
     with transaction.atomic():
         return audit_record(action=AuditLog.Action.EXPORT, actor=user, rows=rows, request=request,
                             detail={"kind": kind, "format": fmt, "filters": params, "job": job_id})

@@ -2,10 +2,15 @@
 scope answers 404 like missing; writes go through ``invitations.services``.
 
 * ``GET  invitations/tasks/`` (filters ``store``, ``status``) and ``invitations/tasks/<id>/``
-  (status, deadline, method, counts and ``metrics``: totals, per assistant, control lift).
+  (status, deadline, method, counts and ``metrics``: totals, per assistant, control lift; floor
+  staff get the counts and figures of their own entries only, without the control group).
 * ``POST invitations/tasks/`` {store, customers: [ids], method?, deadline?, segment?, title?,
   control_share?} → 201 the task; 400 {detail, refused: [{customer, reason}]} when customers cannot
-  be invited (nothing dispatched); 409 when a concurrent dispatch took some of them first.
+  be invited (nothing dispatched; capped customers, INV-11, are one of the reasons); 409 when a
+  concurrent dispatch took some of them first. Instead of ``customers``: {segment, all_matching:
+  true, expected_count} dispatches every customer of the segment who can be invited now (the
+  segment customers page's ``invitable``), or answers 409 {detail, count} when they are no longer
+  ``expected_count`` many.
 * ``POST invitations/tasks/<id>/end/`` → the ended task (idempotent).
 * ``POST invitations/tasks/<id>/urge/`` → {reminded: [...], without_wechat: [...]}.
 * ``GET  invitations/entries/`` (filters ``task``, ``mine=1`` = the caller's own to-do, no control
@@ -21,6 +26,7 @@ recording an assistant's feedback), 404 out of scope.
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -31,9 +37,11 @@ from stores.models import Store
 
 from ..errors import InvitationError
 from ..models import InvitationEntry, InvitationTask
+from ..segments import segment_invitable
 from ..selectors import task_results, tasks_visible
 from ..services import (
     DispatchConflict,
+    DispatchListChanged,
     DispatchRefused,
     InvitationForbidden,
     invitation_feedback_record,
@@ -71,6 +79,12 @@ def _jsonable(row: dict) -> dict:
     return {k: (str(v) if k in {"amount_paid", "invited_rate", "control_rate", "lift"} else v) for k, v in row.items()}
 
 
+def _figures(row: dict) -> dict:
+    """A results row without the control comparison's inputs (``control`` shows the comparison)."""
+    return _jsonable({k: v for k, v in row.items()
+                      if k not in {"lift", "lift_customers", "invited_paying", "control_paying"}})
+
+
 class TaskDetailSerializer(TaskSerializer):
     metrics = serializers.SerializerMethodField()
 
@@ -79,17 +93,23 @@ class TaskDetailSerializer(TaskSerializer):
         read_only_fields = fields
 
     def get_metrics(self, task) -> dict:
-        results = task_results(task)
+        # Floor staff read the figures of their own entries, managers and up the whole task.
+        results = task_results(task, viewer=self.context["request"].user)
         return {
-            **_jsonable(results["totals"]),
-            "per_assistant": [_jsonable(row) for row in results["per_assistant"]],
+            **_figures(results["totals"]),
+            "per_assistant": [_figures(row) for row in results["per_assistant"]],
             "control": _jsonable(results["lift"]) if results["lift"] else None,
         }
 
 
 class DispatchSerializer(serializers.Serializer):
     store = serializers.IntegerField()
-    customers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=50_000)
+    customers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=50_000,
+                                      required=False)
+    all_matching = serializers.BooleanField(default=False, help_text=(
+        "Dispatch every customer of `segment` who can be invited now instead of a `customers` list."))
+    expected_count = serializers.IntegerField(required=False, min_value=0, help_text=(
+        "With all_matching: the number of customers the caller saw; refused (409) when it changed."))
     method = serializers.ChoiceField(choices=InvitationTask.Method.choices, default=InvitationTask.Method.ONE_TO_ONE)
     deadline = serializers.DateTimeField(required=False, allow_null=True)
     segment = serializers.SlugField(required=False, allow_blank=True, allow_null=True)
@@ -97,6 +117,16 @@ class DispatchSerializer(serializers.Serializer):
     control_share = serializers.DecimalField(max_digits=3, decimal_places=2, min_value=Decimal("0"),
                                              max_value=Decimal("0.5"),
                                              required=False, default=0)
+
+    def validate(self, values):
+        if values.get("all_matching"):
+            if values.get("customers"):
+                raise serializers.ValidationError(_("Give either customers or all_matching, not both."))
+            if not values.get("segment") or values.get("expected_count") is None:
+                raise serializers.ValidationError(_("all_matching needs a segment and the expected_count."))
+        elif not values.get("customers"):
+            raise serializers.ValidationError({"customers": [_("Select at least one customer to invite.")]})
+        return values
 
 
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -123,8 +153,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         values = data.validated_data
         store = get_object_or_404(Store.objects.visible_to(request.user), pk=values["store"])
         try:
+            matching = None
+            if values["all_matching"]:
+                matching = segment_invitable(key=values["segment"], store=store, viewer=request.user)
             task = invitation_task_dispatch(
-                actor=request.user, store=store, customer_ids=values["customers"], method=values["method"],
+                actor=request.user, store=store, customer_ids=values.get("customers"), matching=matching,
+                expected_count=values.get("expected_count"), method=values["method"],
                 deadline=values.get("deadline"), segment_key=values.get("segment") or None,
                 title=values.get("title", ""), control_share=values.get("control_share") or 0,
             )
@@ -133,6 +167,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return Response({"detail": str(exc), "refused": refusals}, status=status.HTTP_400_BAD_REQUEST)
         except DispatchConflict as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except DispatchListChanged as exc:
+            return Response({"detail": str(exc), "count": exc.count}, status=status.HTTP_409_CONFLICT)
         except InvitationError as exc:
             raise refused(exc) from None
         return self._detail(task, status.HTTP_201_CREATED)
