@@ -26,7 +26,7 @@ Policy (the one place it is decided):
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.days import day_start
 from stores.scope import Level, scope_of
 
 from .audit import audit_record
@@ -62,13 +63,9 @@ def reveals_per_day() -> int:
     return max(0, int(getattr(settings, "PRIVACY_REVEALS_PER_DAY", 30)))
 
 
-def _today_start() -> datetime:
-    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
-
-
 def _revealed_today(actor):
     return AuditLog.objects.filter(action=AuditLog.Action.REVEAL_MOBILE, actor=actor,
-                                   created_at__gte=_today_start())
+                                   created_at__gte=day_start(timezone.localdate()))
 
 
 def reveals_left_today(*, actor) -> int:

@@ -1,3 +1,3 @@
 """The invitations admin, one module per concern."""
 
-from . import segments, tasks  # noqa: F401
+from . import daily, segments, tasks  # noqa: F401
