@@ -8,6 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from customers.views import scan, staff_hand_over
 from invitations import urls as invitation_pages
+from promotions import urls as promotion_pages
 from surfaces.h5 import share_open
 from surfaces.urls import auth_patterns, dashboard_patterns, h5_patterns, workbench_patterns
 
@@ -28,6 +29,7 @@ api_v1 = [
     path("", include("stores.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("invitations.api.urls")),
+    path("", include("promotions.api.urls")),
 ]
 
 urlpatterns = [
@@ -42,6 +44,9 @@ urlpatterns = [
     path("dashboard/data/", include("customers.data_urls")),
     path("dashboard/invitations/", include((invitation_pages.dashboard_urlpatterns, "invitations"))),
     path("m/invitations/", include((invitation_pages.workbench_urlpatterns, "invitations_workbench"))),
+    path("dashboard/promotions/", include((promotion_pages.dashboard_urlpatterns, "promotions"))),
+    path("m/coupons/", include((promotion_pages.workbench_urlpatterns, "promotions_workbench"))),
+    path("h5/", include((promotion_pages.h5_urlpatterns, "promotions_h5"))),
     path("dashboard/", include(dashboard_patterns)),
     path("m/", include(workbench_patterns)),
     path("h5/", include(h5_patterns)),

@@ -165,7 +165,17 @@ class InvitationEntry(models.Model):
     # Why the suggested channel is not the task's method, e.g. a group send that fell back to
     # one-to-one because WeCom's group-send quota was used up (INV-6). Shown to the assistant.
     channel_note = models.CharField(_("channel note"), max_length=100, blank=True)
-    contact = models.CharField(_("contact"), max_length=20, choices=Contact.choices, blank=True, default="")
+
+    class GroupState(models.TextChoices):
+        NONE = "", _("Not in a group send")
+        WAITING = "waiting", _("Waiting to be sent")
+        IN_MESSAGE = "in_message", _("In a WeCom group message")
+        SENT = "sent", _("Sent by WeCom")
+
+    # Where a group-send entry is (``invitations.group_send``); empty for one-to-one entries.
+    group_state = models.CharField(_("group send"), max_length=12, choices=GroupState.choices, blank=True,
+                                   default="")
+    contact = models.CharField(_("contact result"), max_length=20, choices=Contact.choices, blank=True, default="")
     intent = models.CharField(_("intent to visit"), max_length=5, choices=Intent.choices, blank=True, default="")
     note = models.CharField(_("note"), max_length=200, blank=True)
     feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
@@ -192,6 +202,42 @@ class InvitationEntry(models.Model):
         return f"{self.task_id} · {self.customer_id}"
 
 
+class GroupSend(models.Model):
+    """One WeCom group message of a group-send task for one assistant (INV-6): made once, then
+    checked until WeCom says who got it. Due rows are picked up by the beat job like the outbox."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        AWAITING_CONFIRMATION = "awaiting_confirmation", _("Waiting for the assistant to confirm in WeCom")
+        DONE = "done", _("Sent")
+        FELL_BACK = "fell_back", _("Fell back to one-to-one")
+
+    task = models.ForeignKey(InvitationTask, on_delete=models.CASCADE, related_name="group_sends",
+                             verbose_name=_("task"))
+    assistant = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("assistant"))
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.PENDING)
+    msgid = models.CharField(_("WeCom msgid"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    checks = models.PositiveSmallIntegerField(_("result checks"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="task__store__region", store="task__store", owner="assistant")
+
+    class Meta:
+        verbose_name = _("WeCom group send")
+        verbose_name_plural = _("WeCom group sends")
+        constraints = [models.UniqueConstraint(fields=["task", "assistant"], name="group_send_once_per_assistant")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.task_id} · {self.assistant_id} · {self.status}"
+
+
 class InvitationAttempt(models.Model):
     """One call, chat or group invitation of a task's customer by the assistant, as they record it
     (seed 003's phone invitation log, 电话邀约记录表). The entry keeps the latest result; the
@@ -205,7 +251,7 @@ class InvitationAttempt(models.Model):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
     at = models.DateTimeField(_("at"), default=timezone.now)
     channel = models.CharField(_("channel"), max_length=20, choices=InvitationEntry.Channel.choices)
-    contact = models.CharField(_("contact"), max_length=20,
+    contact = models.CharField(_("contact result"), max_length=20,
                                choices=[c for c in InvitationEntry.Contact.choices if c[0]])
     intent = models.CharField(_("intent to visit"), max_length=5, choices=InvitationEntry.Intent.choices,
                               blank=True, default="")

@@ -10,14 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from stores.models import Store
 from surfaces.access import dashboard_required, workbench_required
 from surfaces.views import is_htmx
 
+from . import daily
 from .errors import InvitationError
+from .metrics import METRIC_LABELS
 from .models import InvitationEntry, InvitationTask
 from .selectors import METRICS, task_results, tasks_visible, todo_for
 from .services import (
@@ -48,17 +49,40 @@ def _back(request, fallback: str):
     return redirect(target if target.startswith("/dashboard/") else fallback)
 
 
+def _all_matching(request, store):
+    """"Select all N matching": the invitable customers of the page's segment or filter, as a
+    queryset the dispatch reads under its transaction; None when customers were ticked."""
+    from customers.contacts import contact_cap
+    from django.http import QueryDict
+
+    from .candidates import filter_invitable
+    from .segments import segment_invitable
+
+    if request.POST.get("all_matching") not in ("1", "true", "on"):
+        return None
+    if request.POST.get("segment"):
+        return segment_invitable(key=request.POST["segment"], store=store, viewer=request.user, cap=contact_cap())
+    if "filter" in request.POST:
+        params = QueryDict(request.POST["filter"], mutable=True)
+        params["store"] = str(store.pk)
+        return filter_invitable(store=store, viewer=request.user, params=params, cap=contact_cap(), request=request)
+    raise InvitationError(_("There is no list to select all customers from."))
+
+
 @dashboard_required
 @require_POST
 def dispatch(request):
-    """Dispatch a task from the customers ticked on a segment page or a customer list (INV-4)."""
+    """Dispatch a task from the customers ticked on a segment page or a manual filter's page, or
+    from all the customers they match (``all_matching`` with the ``expected_count`` shown) (INV-4)."""
     store = get_object_or_404(Store.objects.visible_to(request.user), pk=request.POST.get("store") or 0)
     ids = request.POST.getlist("customers") or request.POST.getlist("customer")
     if len(ids) == 1 and "," in ids[0]:
         ids = [v for v in ids[0].split(",") if v.strip()]
     try:
         task = invitation_task_dispatch(
-            actor=request.user, store=store, customer_ids=ids,
+            actor=request.user, store=store, customer_ids=ids, matching=_all_matching(request, store),
+            expected_count=request.POST.get("expected_count"),
+            expected_fingerprint=request.POST.get("fingerprint", ""),
             method=request.POST.get("method") or InvitationTask.Method.ONE_TO_ONE,
             deadline=_deadline(request.POST.get("deadline")), segment_key=request.POST.get("segment") or None,
             title=request.POST.get("title", ""), control_share=request.POST.get("control_share") or 0,
@@ -100,14 +124,6 @@ def task_detail(request, pk):
                                                             "nav": "invitations"})
 
 
-METRIC_LABELS = {
-    "invited": gettext_lazy("Invited"), "with_intent": gettext_lazy("With intent"),
-    "without_intent": gettext_lazy("Without intent"), "awaiting_feedback": gettext_lazy("Awaiting feedback"),
-    "contact_failed": gettext_lazy("Contact failed"), "paying_customers": gettext_lazy("Paying customers"),
-    "amount_paid": gettext_lazy("Amount paid"), "orders": gettext_lazy("Orders"),
-}
-
-
 @dashboard_required
 @require_POST
 def task_end(request, pk):
@@ -143,10 +159,15 @@ def task_urge(request, pk):
 
 @workbench_required
 def todo(request):
+    """The to-do with today's progress against the targets (seed 003) and, on each customer, the
+    feedback form: channel, result, intent, grade A-D, WeChat group, note."""
     staff = getattr(request.user, "staff", None)
     groups, done = todo_for(staff) if staff is not None else ([], [])
+    done = done[:50]
+    daily.entries_with_attempts([e for g in groups for e in g["entries"]] + done)
     return render(request, "invitations/workbench_todo.html", {
-        "groups": groups, "done": done[:50], "awaiting": sum(len(g["entries"]) for g in groups), "tab": "home"})
+        "groups": groups, "done": done, "awaiting": sum(len(g["entries"]) for g in groups), "tab": "home",
+        "progress": daily.day_progress(staff) if staff is not None else None, "grade_choices": daily.GRADE_HINTS})
 
 
 @workbench_required
@@ -158,14 +179,23 @@ def feedback(request, pk):
     if entry is None or staff is None:
         raise Http404
     error = ""
+    contact = request.POST.get("contact", "")
     try:
-        entry = invitation_feedback_record(actor=request.user, entry=entry, contact=request.POST.get("contact", ""),
-                                           intent=request.POST.get("intent", ""), note=request.POST.get("note", ""))
+        entry = invitation_feedback_record(
+            actor=request.user, entry=entry, contact=contact, note=request.POST.get("note", ""),
+            # The intent chips sit above both result buttons: they mean something only with "reached".
+            intent=request.POST.get("intent", "") if contact == InvitationEntry.Contact.REACHED else "",
+            channel=request.POST.get("channel", ""), grade=request.POST.get("grade", ""),
+            group_invited=request.POST.get("group_invited") in ("1", "on", "true"))
         entry = InvitationEntry.objects.select_related("task", "customer").get(pk=entry.pk)
     except InvitationError as exc:
         error = str(exc)
     if is_htmx(request):
-        response = render(request, "invitations/workbench_entry.html", {"entry": entry, "error": error})
+        daily.entries_with_attempts([entry])
+        response = render(request, "invitations/workbench_entry.html", {
+            "entry": entry, "error": error, "grade_choices": daily.GRADE_HINTS,
+            # the progress header above the list follows (out of band)
+            "progress": None if error else daily.day_progress(staff), "progress_oob": not error})
         if error:
             response.status_code = 400
         return response

@@ -237,6 +237,9 @@ WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
 WECHAT_TEMPLATE_STAFF_REMINDER = env.str("WECHAT_TEMPLATE_STAFF_REMINDER", default="tpl-staff-reminder")
 # Order progress (shipped, arrived, installation booked, installed) sent to the customer (CUS-7).
 WECHAT_TEMPLATE_ORDER_PROGRESS = env.str("WECHAT_TEMPLATE_ORDER_PROGRESS", default="tpl-order-progress")
+# Coupons (PRO-2): a coupon claimed, and a claimed coupon about to expire.
+WECHAT_TEMPLATE_COUPON_CLAIMED = env.str("WECHAT_TEMPLATE_COUPON_CLAIMED", default="tpl-coupon-claimed")
+WECHAT_TEMPLATE_COUPON_EXPIRY = env.str("WECHAT_TEMPLATE_COUPON_EXPIRY", default="tpl-coupon-expiry")
 # The messaging outbox (wechat/outbox.py): a global send rate shared by all workers, retries,
 # and how long an interrupted or unanswered send waits for WeChat's delivery report.
 WECHAT_SEND_RATE = env.int("WECHAT_SEND_RATE", default=300)

@@ -1,9 +1,9 @@
 from rest_framework.routers import SimpleRouter
 
-from . import segments, tasks
+from . import metrics, segments, tasks
 
 router = SimpleRouter()
-for module in (segments, tasks):
+for module in (metrics, segments, tasks):
     module.register(router)
 
-urlpatterns = [*segments.urlpatterns, *tasks.urlpatterns, *router.urls]
+urlpatterns = [*metrics.urlpatterns, *segments.urlpatterns, *tasks.urlpatterns, *router.urls]
