@@ -303,17 +303,27 @@ def message_send_now(message_id: int) -> str | None:
     except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
         return _record_failure(message, attempts, exc)
     sent_at = timezone.now()
-    with transaction.atomic():
-        if Message.objects.filter(pk=message.pk, attempts=attempts).update(
-                status=Message.Status.SENT, wechat_msgid=msgid, sent_at=sent_at, last_error="", last_error_code=None):
-            _contact_record(message, at=sent_at)
+    mark_sent = Message.objects.filter(pk=message.pk, attempts=attempts)
+    values = {"status": Message.Status.SENT, "wechat_msgid": msgid, "sent_at": sent_at, "last_error": "",
+              "last_error_code": None}
+    if _is_contact(message):
+        with transaction.atomic():  # sent and counted as a contact together
+            if mark_sent.update(**values):
+                _contact_record(message, at=sent_at)
+    else:
+        mark_sent.update(**values)  # one statement: the hot path of service messages
     return Message.Status.SENT
 
 
+def _is_contact(message: Message) -> bool:
+    """Marketing reaching a customer is a contact for the frequency cap (INV-11); service messages
+    (logistics, staff reminders) are not."""
+    return message.is_marketing and message.customer_id is not None
+
+
 def _contact_record(message: Message, *, at: datetime) -> None:
-    """A marketing message reached its customer: a contact for the frequency cap (INV-11), recorded
-    in the transaction that marks it sent. Service messages (logistics, staff reminders) are not."""
-    if message.is_marketing and message.customer_id is not None:
+    """Record the contact of a sent marketing message, in the transaction that marks it sent."""
+    if _is_contact(message):
         from customers.contacts import contacts_record
 
         contacts_record(customer_ids=[message.customer_id], at=at)
