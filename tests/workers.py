@@ -83,9 +83,9 @@ def redis_clean():
 
 
 @contextmanager
-def publishing_to(queue: str, *prefixes: str):
-    """Tasks whose names start with ``prefixes`` (``"wechat."``) go to Redis on ``queue`` instead of
-    running in process; the app's settings come back afterwards."""
+def publishing_to(queue: str, *prefixes: str, broker_url: str = REDIS_URL):
+    """Tasks whose names start with ``prefixes`` (``"wechat."``) go to Redis (``broker_url``) on
+    ``queue`` instead of running in process; the app's settings come back afterwards."""
     from config.celery import app
 
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_routes")}
@@ -97,7 +97,7 @@ def publishing_to(queue: str, *prefixes: str):
         app.amqp.flush_routes()
         app.amqp.__dict__.pop("router", None)
 
-    use(task_always_eager=False, broker_url=REDIS_URL,
+    use(task_always_eager=False, broker_url=broker_url,
         task_routes={f"{prefix}*": {"queue": queue} for prefix in prefixes})
     try:
         yield queue

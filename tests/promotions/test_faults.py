@@ -11,6 +11,7 @@ import pytest
 
 from promotions.models import Coupon, Redemption
 from promotions.services import coupon_claim, coupon_redeem
+from tests import workers
 from tests.factories import CustomerFactory
 from tests.workers import Worker, wait_until
 from wechat import outbox, tasks
@@ -61,22 +62,9 @@ def own_redis():
 @pytest.fixture
 def publishing_to(own_redis):
     """This process publishes the outbox's tasks to our Redis, on a queue only this test's worker reads."""
-    from config.celery import app
-
-    name = f"test-coupons-{uuid.uuid4().hex[:8]}"
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_routes")}
-
-    def use(**conf):
-        app.conf.update(conf)
-        app._pool = None
-        app.amqp._producer_pool = None
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
-
-    use(task_always_eager=False, broker_url=own_redis.url, task_routes={"wechat.*": {"queue": name}})
-    outbox.broker_backoff_reset()
-    yield name
-    use(**saved)
+    with workers.publishing_to(f"test-coupons-{uuid.uuid4().hex[:8]}", "wechat.", broker_url=own_redis.url) as name:
+        outbox.broker_backoff_reset()
+        yield name
     outbox.broker_backoff_reset()
 
 
