@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -15,3 +16,18 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         translation.activate(chosen if chosen in supported else settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def htmx_vary_middleware(get_response):
+    """Pages answer an htmx request with a fragment and a plain one with the whole page, at the same
+    address (``surfaces.views.is_htmx``). ``Vary: HX-Request`` keeps the browser's cache from
+    serving the fragment as the page: without it, "back" to an address htmx pushed shows a bare
+    table."""
+
+    def middleware(request):
+        response = get_response(request)
+        if request.method in ("GET", "HEAD"):
+            patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    return middleware

@@ -286,7 +286,10 @@ def _claim(pk: int, now: datetime) -> Claim | str | None:
                .filter(pk=pk, status=Status.PENDING, next_attempt_at__lte=now).first())
         if row is None:
             return None  # not due, already taken, or locked by another worker right now
-        task, assistant = row.task, row.assistant
+        # The task row too (lock order: group send, then task — ending a task locks only the task,
+        # then its entries): a task ended while we read is seen ended, never sent to after its end.
+        task = InvitationTask.objects.select_for_update(of=("self",)).select_related("store").get(pk=row.task_id)
+        assistant = row.assistant
         waiting = _entries(row, State.WAITING)
         if task.status != InvitationTask.Status.RUNNING:
             waiting.update(group_state=State.NONE)  # ended before its group message: nobody to invite
