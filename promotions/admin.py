@@ -1,16 +1,72 @@
-"""Head office's admin for promotions: activities (with their store codes), coupon definitions,
-and read-only lists of coupons and redemptions. Every list goes through the data scope."""
+"""Head office's admin for promotions: activities (with their store codes and, for a lucky wheel
+or shake, the prize pool and its audit), coupon definitions, and read-only lists of coupons,
+redemptions and draws. Every list goes through the data scope."""
 
 from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stores.admin_base import ScopedModelAdmin
+from stores.admin_base import ReadOnlyScopedAdmin, ScopedModelAdmin
 
 from .codes import code_masked, code_normalise
+from .draws import draw_audit, pool_problems, prize_save, prizes_won
 from .errors import PromotionError
-from .models import Activity, Coupon, CouponDefinition, Redemption
-from .services import activity_codes_make, coupon_definition_save, coupons_issued
+from .models import Activity, Coupon, CouponDefinition, Draw, Prize, Redemption
+from .services import activity_codes_make, coupon_definition_save, coupons_issued, holder_text
+
+
+class PrizeForm(forms.ModelForm):
+    class Meta:
+        model = Prize
+        fields = ["position", "name", "coupon_definition", "chance", "stock_total"]
+
+    def clean_stock_total(self):
+        total = self.cleaned_data.get("stock_total")
+        won = prizes_won(self.instance)
+        if total is not None and total < won:
+            raise forms.ValidationError(gettext("%(n)d of this prize were already won: the stock cannot be lower.")
+                                        % {"n": won})
+        return total
+
+
+class PrizeFormSet(BaseInlineFormSet):
+    """The pool as a whole: chances add up to at most 100 %, a published draw has a prize, only a
+    draw has prizes. (A prize already drawn cannot be deleted: its draws protect it, for the audit.)"""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        chances, problems = [], []
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None):
+                continue
+            if form.cleaned_data.get("DELETE"):  # a prize drawn already is protected (the admin says so)
+                continue
+            chances.append(form.cleaned_data["chance"])
+        activity = self.instance
+        if chances and not activity.is_draw:
+            problems.append(gettext("Only a lucky wheel or shake has prizes."))
+        problems += pool_problems(kind=activity.kind, status=activity.status, chances=chances)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class PrizeInline(admin.TabularInline):
+    model = Prize
+    form = PrizeForm
+    formset = PrizeFormSet
+    extra = 0
+    fields = ["position", "name", "coupon_definition", "chance", "stock_total", "stock_remaining"]
+    readonly_fields = ["stock_remaining"]
+    verbose_name_plural = _("prizes (lucky wheel and shake only)")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "coupon_definition":
+            kwargs["queryset"] = CouponDefinition.objects.visible_to(request.user).order_by("activity", "position")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Activity)
@@ -22,12 +78,32 @@ class ActivityAdmin(ScopedModelAdmin):
     date_hierarchy = "starts_on"
     actions = ["make_codes"]
     fields = ["name", "kind", "status", "summary", "description", "cover", "starts_on", "ends_on", "all_stores",
-              "stores", "community"]
+              "stores", "community", "draws_per_day"]
+    inlines = [PrizeInline]
+    change_form_template = "promotions/admin_activity_draw_change_form.html"
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Prize:
+            return super().save_formset(request, form, formset, change)
+        for prize in formset.save(commit=False):
+            prize_save(prize=prize)  # the stock left follows the total (the form checked it against prizes won)
+        for prize in formset.deleted_objects:
+            prize.delete()
+        return None
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A draw's page also shows its audit: configured chance vs observed share per prize, over
+        the draws the user may see."""
+        extra_context = dict(extra_context or {})
+        activity = self.get_object(request, object_id)
+        if activity is not None and activity.is_draw:
+            extra_context["draw_audit"] = draw_audit(activity, Draw.objects.visible_to(request.user))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Make QR codes for the activity's stores"))
     def make_codes(self, request, queryset):
@@ -131,3 +207,26 @@ class RedemptionAdmin(ScopedModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Draw)
+class DrawAdmin(ReadOnlyScopedAdmin):
+    """The audit list of draws: the number drawn, the pool as it stood, what came of it. The
+    customer is masked."""
+
+    list_display = ["drawn_at", "activity", "holder", "number", "outcome", "prize", "reason"]
+    list_filter = ["outcome", ("activity", admin.RelatedOnlyFieldListFilter), "day"]
+    list_select_related = ["activity", "customer", "prize"]
+    date_hierarchy = "drawn_at"
+    fields = ["activity", "holder", "person_masked", "day", "drawn_at", "number", "outcome", "prize", "coupon",
+              "reason", "pool"]
+    readonly_fields = fields
+
+    @admin.display(description=_("customer"))
+    def holder(self, obj):
+        return holder_text(obj.customer)
+
+    @admin.display(description=_("person"))
+    def person_masked(self, obj):
+        kind, _sep, key = obj.person.partition(":")
+        return f"{key[:3]}****{key[-4:]}" if kind == "m" and len(key) == 11 else obj.person

@@ -22,9 +22,11 @@ from surfaces.h5 import h5_sign_in, visitor
 from surfaces.views import is_htmx
 from wechat.identity import request_identity
 
+from . import draw_views, group_buy_views
 from .errors import PromotionError
-from .models import CouponDefinition
+from .models import Activity, CouponDefinition
 from .qr import coupon_qr_data_uri
+from .group_buy import group_buy_claim
 from .services import coupon_claim
 from .selectors import TABS, activity_card, activity_cards, activity_public, my_coupon_counts, my_coupons
 
@@ -43,6 +45,11 @@ def h5_activity(request, pk, *, error: str = "", error_for: int | None = None, s
     activity = activity_public(pk)
     if activity is None:
         return _not_found(request)
+    # Draws and community group-buys have pages of their own kind at the same address.
+    if activity.is_draw:
+        return draw_views.h5_draw(request, activity)
+    if activity.kind == Activity.Kind.GROUP_BUY:
+        return group_buy_views.h5_group_buy(request, activity, error=error, error_for=error_for, status=status)
     today = timezone.localdate()
     return render(request, "promotions/h5_activity.html", {
         "office": HeadOffice.current(), "page_title": activity.name, "activity": activity,
@@ -76,13 +83,19 @@ def h5_claim(request, pk, definition_pk):
     customer, _created = customer_for_identity(identity)
     error, claimed = "", None
     try:
-        claimed = coupon_claim(definition=definition, customer=customer)
+        if activity.kind == Activity.Kind.GROUP_BUY:  # the neighbour's community goes on their profile
+            claimed = group_buy_claim(activity=activity, definition=definition, customer=customer)
+        else:
+            claimed = coupon_claim(definition=definition, customer=customer)
     except PromotionError as exc:
         error = str(exc)
     if not is_htmx(request):
         if claimed is not None:
             return redirect(reverse("promotions_h5:my_coupons") + "?claimed=1")
         return h5_activity(request, pk, error=error, error_for=definition.pk, status=400)
+    if activity.kind == Activity.Kind.GROUP_BUY:
+        return group_buy_views.h5_group_buy_item(request, activity, definition, customer, error=error,
+                                                 claimed=claimed)
     card = activity_card(activity, definition.pk, customer)
     if card is None:  # withdrawn meanwhile
         return HttpResponse(error or _("This coupon can no longer be claimed."), status=400)

@@ -81,6 +81,11 @@ class Activity(models.Model):
     stores = models.ManyToManyField(Store, blank=True, related_name="activities", verbose_name=_("stores"))
     # A community group-buy (PRO-5) is for one residential community.
     community = models.CharField(_("residential community"), max_length=100, blank=True)
+    # Draws (PRO-4): how many times one person (one mobile number, whatever WeChat accounts) may draw
+    # each store day.
+    draws_per_day = models.PositiveSmallIntegerField(
+        _("draws per person per day"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Lucky wheel and shake: how many times one person may draw each day."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -104,6 +109,15 @@ class Activity(models.Model):
             raise ValidationError({"ends_on": _("The activity cannot end before it starts.")})
         if self.kind == self.Kind.GROUP_BUY and not self.community:
             raise ValidationError({"community": _("A community group-buy is for one residential community.")})
+        from .group_buy import group_buy_activity_errors  # its coupons' window (PRO-5)
+
+        errors = group_buy_activity_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_draw(self) -> bool:
+        return self.kind in (self.Kind.LUCKY_WHEEL, self.Kind.SHAKE)
 
     def is_running(self, today=None) -> bool:
         today = today or timezone.localdate()
@@ -221,6 +235,10 @@ class CouponDefinition(models.Model):
                 errors["valid_until"] = _("The last valid day cannot be before the first.")
         elif not self.valid_days:
             errors["valid_days"] = _("Say for how many days a claimed coupon is valid.")
+        from .group_buy import group_buy_definition_errors  # the group-buy's window (PRO-5)
+
+        for field, message in group_buy_definition_errors(self).items():
+            errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)
 
@@ -361,3 +379,121 @@ class Redemption(models.Model):
 
     def __str__(self):
         return f"{self.coupon} @ {self.store}"
+
+
+# --- Draws (PRO-4) ------------------------------------------------------------------------------
+
+# A prize's chance is a percentage with two decimals: the draw picks one of 10,000 equally likely
+# numbers and each prize owns a run of them as wide as its chance (12.5 % = 1,250 numbers).
+CHANCE_UNITS = 10_000
+
+
+class Prize(models.Model):
+    """One prize of a draw's pool: a coupon, its chance and its stock. The chances of an activity's
+    prizes add up to at most 100 %; the rest is "no prize this time"."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="prizes", verbose_name=_("activity"))
+    name = models.CharField(_("name"), max_length=30, help_text=_("On the wheel: a few characters."))
+    coupon_definition = models.ForeignKey(
+        CouponDefinition, on_delete=models.PROTECT, related_name="prizes", verbose_name=_("coupon given"),
+        help_text=_("The winner gets one coupon of this definition (usually one without an activity of its own)."))
+    chance = models.DecimalField(
+        _("chance (%)"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(CENT), MaxValueValidator(Decimal(100))],
+        help_text=_("Out of 100, with up to two decimals (0.01 to 100)."))
+    # Empty total: unlimited. Taken by a conditional UPDATE like a coupon definition's stock.
+    stock_total = models.PositiveIntegerField(_("stock"), null=True, blank=True)
+    stock_remaining = models.PositiveIntegerField(_("left"), null=True, blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0, help_text=_("Order on the wheel."))
+
+    class Meta:
+        verbose_name = _("prize")
+        verbose_name_plural = _("prizes")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(name="prize_stock_not_negative", condition=Q(stock_remaining__gte=0)),
+            models.CheckConstraint(
+                name="prize_stock_within_total",
+                condition=Q(stock_total__isnull=True, stock_remaining__isnull=True)
+                | Q(stock_total__isnull=False, stock_remaining__isnull=False, stock_remaining__lte=F("stock_total"))),
+            models.CheckConstraint(name="prize_chance_in_range",
+                                   condition=Q(chance__gt=0, chance__lte=100)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def units(self) -> int:
+        """How many of the 10,000 numbers win this prize."""
+        return int(self.chance * CHANCE_UNITS / 100)
+
+
+class DrawAllowance(models.Model):
+    """How many draws one person made in one activity on one store day: taken by a conditional
+    UPDATE (``used < draws_per_day``), so concurrent taps never draw more than allowed."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+", verbose_name=_("activity"))
+    person = models.CharField(_("person"), max_length=40, help_text=_("The mobile number, or the customer."))
+    day = models.DateField(_("day"))
+    used = models.PositiveSmallIntegerField(_("draws made"), default=0)
+
+    class Meta:
+        verbose_name = _("draw allowance")
+        verbose_name_plural = _("draw allowances")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "person", "day"], name="draw_allowance_once"),
+            models.CheckConstraint(name="draw_allowance_used_not_negative", condition=Q(used__gte=0)),
+        ]
+
+
+class Draw(models.Model):
+    """One draw, kept for audit: the number drawn, the pool as it stood, and what came of it."""
+
+    class Outcome(models.TextChoices):
+        WON = "won", _("Won a prize")
+        NO_PRIZE = "no_prize", _("No prize")
+        OUT_OF_STOCK = "out_of_stock", _("The prize drawn was gone")
+
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="draws", verbose_name=_("activity"),
+                                 db_index=False)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="draws",
+                                 verbose_name=_("customer"), db_index=False)
+    person = models.CharField(_("person"), max_length=40)
+    day = models.DateField(_("day"))
+    drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+    number = models.PositiveIntegerField(_("number drawn"), help_text=_("0 to 9999, from the operating system's "
+                                                                        "random source."))
+    # The pool at the moment of the draw: [{"prize", "name", "from", "to", "left"}]; a number in
+    # [from, to) wins that prize.
+    pool = models.JSONField(_("pool at the draw"), default=list)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    prize = models.ForeignKey(Prize, on_delete=models.PROTECT, null=True, blank=True, related_name="draws",
+                              verbose_name=_("prize"))
+    coupon = models.OneToOneField(Coupon, on_delete=models.PROTECT, null=True, blank=True, related_name="draw",
+                                  verbose_name=_("coupon won"))
+    # Why a prize drawn was not given (the coupon could not be issued: the person's limit, its stock).
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = ScopedManager()
+    scope_rule = ScopeRule(region="customer__store__region", store="customer__store",
+                           owner="customer__owner_assistant")
+
+    class Meta:
+        verbose_name = _("draw")
+        verbose_name_plural = _("draws")
+        ordering = ["-drawn_at", "-id"]
+        indexes = [
+            models.Index(fields=["activity", "-drawn_at"]),
+            models.Index(fields=["customer", "-drawn_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(name="draw_number_in_range", condition=Q(number__gte=0, number__lt=CHANCE_UNITS)),
+            models.CheckConstraint(
+                name="draw_won_has_prize",
+                condition=Q(outcome="won", prize__isnull=False, coupon__isnull=False)
+                | (~Q(outcome="won") & Q(coupon__isnull=True))),
+        ]
+
+    def __str__(self):
+        return f"{self.activity} · {self.get_outcome_display()}"

@@ -1,4 +1,5 @@
-"""Coupon writes (PRO-2, PRO-3): claim/issue, redeem, reverse, expire, remind.
+"""Coupon writes (PRO-2, PRO-3): claim/issue, redeem, reverse, expire. (The "expires in 3 days"
+reminder is the built-in marketing journey "优惠券到期提醒", ``automation``.)
 
 Invariants:
 
@@ -22,8 +23,8 @@ Invariants:
   the definition (and inserts a coupon); redeeming takes only the coupon (by its UPDATE) and
   inserts the redemption; reversing takes the coupon, then the redemption. Customer rows are never
   locked here, so nothing here waits on the customers app's locks (customer → reward → ...).
-* **Messages** go through the outbox inside the transaction (``coupon_claimed:<coupon id>``,
-  ``coupon_expiry:<coupon id>``): never sent from a request, sent once whatever reruns; a broker
+* **Messages** go through the outbox inside the transaction (``coupon_claimed:<coupon id>``):
+  never sent from a request, sent once whatever reruns; a broker
   that is down delays them, never the write.
 * Refusals raise :class:`PromotionError` with a message for the person and change nothing.
 """
@@ -37,12 +38,13 @@ from functools import cache, cached_property
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers.models import Customer, RadarEvent
+from customers.radar import radar_record
 from stores.models import Role, Store
 from stores.scope import Level, scope_of
 
@@ -53,7 +55,6 @@ from .models import Activity, Coupon, CouponDefinition, Redemption, usable_in_st
 
 logger = logging.getLogger(__name__)
 
-EXPIRY_REMINDER_DAYS = 3
 REVERSAL_REASON_MAX = 200
 
 
@@ -143,7 +144,14 @@ def coupon_issue(*, definition: CouponDefinition, customer: Customer, source: st
     customer = Customer.objects.select_related("store").get(pk=customer.pk)
     if customer.erased_at is not None:
         raise PromotionError(_("This customer's data was erased."))
+    if customer.merged_into_id is not None:  # a record merged into another of the same person (CUS-12)
+        raise PromotionError(_("This customer was merged into another record."))
     definition = CouponDefinition.objects.select_for_update().get(pk=definition.pk)  # lock order: definition first
+    # Prizes and journeys issue without an activity page: a paused or ended coupon is never given.
+    if not definition.is_active:
+        raise PromotionError(_("This coupon can no longer be claimed."))
+    if definition.validity == CouponDefinition.Validity.FIXED and definition.valid_until < today:
+        raise PromotionError(_("This coupon's validity has ended."))
     if key:
         earlier = Coupon.objects.filter(issue_key=key).first()
         if earlier is not None:
@@ -163,6 +171,8 @@ def coupon_issue(*, definition: CouponDefinition, customer: Customer, source: st
     coupon.definition = definition
     coupon.customer = customer
     _notify_claimed(coupon)
+    if source in (Coupon.Source.CLAIM, Coupon.Source.PRIZE):  # the customer's own act: their assistant's radar
+        radar_record(customer=customer, kind=RadarEvent.Kind.CLAIMED_COUPON, what=definition.name, at=now)
     return coupon
 
 
@@ -449,7 +459,7 @@ def redemption_reverse(*, redemption: Redemption, actor, reason: str, now: datet
     return redemption
 
 
-# --- Nightly and daily jobs ---------------------------------------------------------------------
+# --- Nightly job --------------------------------------------------------------------------
 
 
 def coupons_expire(*, today: date | None = None) -> int:
@@ -457,54 +467,6 @@ def coupons_expire(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     return Coupon.objects.filter(status=Coupon.Status.CLAIMED, valid_until__lt=today).update(
         status=Coupon.Status.EXPIRED)
-
-
-REMIND_BATCH = 500
-
-
-def coupons_remind_expiring(*, now: datetime | None = None) -> dict[str, int]:
-    """Queue "your coupon expires in N days" for unused coupons whose last day is within
-    :data:`EXPIRY_REMINDER_DAYS`, once per coupon (``reminded_at`` and the outbox key both make a
-    rerun harmless). Marketing: a customer who opted out gets none, and the contact cap applies
-    (INV-11): a customer contacted within head office's interval is left out for now, counted as
-    ``capped`` (their coupons stay unreminded, so a later run reminds them once the cap allows).
-    Returns ``{"queued": coupons reminded, "capped": coupons left out for the cap}``."""
-    from customers.contacts import contact_cap
-    from wechat.outbox import message_enqueue
-
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    cap = contact_cap(now=now)
-    due = (Coupon.objects.filter(status=Coupon.Status.CLAIMED, reminded_at__isnull=True, valid_until__gte=today,
-                                 valid_until__lte=today + timedelta(days=EXPIRY_REMINDER_DAYS))
-           .filter(~Q(customer__openid=None), customer__erased_at__isnull=True))
-    capped = 0
-    if cap.on:
-        capped_customers = Customer.objects.filter(cap.capped_q()).values("pk")
-        capped = due.filter(customer__in=capped_customers).count()
-        due = due.exclude(customer__in=capped_customers)
-    due = due.select_related("definition", "customer").order_by("pk")
-    queued = 0
-    while True:
-        with transaction.atomic():
-            batch = list(due.select_for_update(skip_locked=True, of=("self",))[:REMIND_BATCH])
-            if not batch:
-                break
-            for coupon in batch:
-                days = (coupon.valid_until - today).days
-                message_enqueue(
-                    key=f"coupon_expiry:{coupon.pk}", openid=coupon.customer.openid,
-                    template_id=settings.WECHAT_TEMPLATE_COUPON_EXPIRY,
-                    data={"thing1": {"value": coupon.definition.name[:20]},
-                          "time2": {"value": f"{coupon.valid_until:%Y-%m-%d}"},
-                          "number3": {"value": str(days)}},
-                    url=my_coupons_url(), purpose="coupon_expiry", customer=coupon.customer, is_marketing=True,
-                )
-            Coupon.objects.filter(pk__in=[c.pk for c in batch]).update(reminded_at=now)
-            queued += len(batch)
-    if capped:
-        logger.info("coupon expiry reminders: %d queued, %d left out by the contact cap", queued, capped)
-    return {"queued": queued, "capped": capped}
 
 
 # --- Head office: definitions and activity codes (admin) -----------------------------------------

@@ -12,6 +12,10 @@ like missing); writes go through ``promotions.services``.
   ``since``, ``until``) and ``promotions/redemptions/<id>/``.
 * ``POST promotions/redemptions/<id>/reverse/`` {reason} → the reversed redemption (the manager
   of its store only).
+* ``GET promotions/draws/`` (filters ``activity``, ``outcome``, ``customer``, ``prize``) and
+  ``promotions/draws/<id>/``: the draws audit (PRO-4) as the caller may see it (by the drawing
+  customer's store and owner): number drawn, pool at the draw, outcome, prize and coupon; the
+  customer masked.
 
 Refusals answer {detail} in the caller's language: 400 for a bad code or state (mistyped,
 unknown, used, expired, other store, past stock), 403 when the caller may not do this at all.
@@ -29,7 +33,7 @@ from ..codes import code_masked
 from ..display import coupon_value_text, definition_validity_text
 from ..errors import PromotionError, PromotionForbidden
 from ..filters import CouponDefinitionFilter, CouponFilter, RedemptionFilter
-from ..models import Activity, Coupon, CouponDefinition
+from ..models import Activity, Coupon, CouponDefinition, Draw
 from ..selectors import redemptions_visible
 from ..services import coupon_redeem, coupon_verify, holder_text, redemption_reverse
 
@@ -44,7 +48,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Activity
         fields = ["id", "name", "kind", "status", "summary", "starts_on", "ends_on", "all_stores", "stores",
-                  "community"]
+                  "community", "draws_per_day"]
         read_only_fields = fields
 
 
@@ -125,6 +129,27 @@ class CouponVerifiedSerializer(serializers.Serializer):
     valid_until = serializers.DateField(source="coupon.valid_until")
 
 
+class DrawSerializer(serializers.ModelSerializer):
+    activity_name = serializers.CharField(source="activity.name", read_only=True)
+    holder = serializers.SerializerMethodField()
+    prize_name = serializers.CharField(source="prize.name", read_only=True, default=None)
+
+    class Meta:
+        model = Draw
+        fields = ["id", "activity", "activity_name", "customer", "holder", "day", "drawn_at", "number", "pool",
+                  "outcome", "prize", "prize_name", "coupon", "reason"]
+        read_only_fields = fields
+
+    def get_holder(self, draw) -> str:
+        return holder_text(draw.customer)
+
+
+class DrawViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Draw.objects.select_related("activity", "customer", "prize").order_by("-drawn_at", "-pk")
+    serializer_class = DrawSerializer
+    filterset_fields = ["activity", "outcome", "customer", "prize"]
+
+
 class ActivityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Activity.objects.prefetch_related("stores").order_by("-starts_on", "-pk")
     serializer_class = ActivitySerializer
@@ -197,3 +222,4 @@ def register(router) -> None:
     router.register("promotions/coupon-definitions", CouponDefinitionViewSet, basename="coupon-definition")
     router.register("promotions/coupons", CouponViewSet, basename="coupon")
     router.register("promotions/redemptions", RedemptionViewSet, basename="coupon-redemption")
+    router.register("promotions/draws", DrawViewSet, basename="promotion-draw")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from promotions.models import Activity, CouponDefinition
+from promotions.models import Activity, CouponDefinition, Prize
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):
@@ -31,3 +31,35 @@ class CouponDefinitionFactory(factory.django.DjangoModelFactory):
     valid_days = 30
     stock_total = 100
     stock_remaining = factory.LazyAttribute(lambda o: o.stock_total)
+
+
+class WheelFactory(ActivityFactory):
+    """A running lucky wheel, three draws per person per day (add prizes with PrizeFactory)."""
+
+    name = factory.Sequence(lambda n: f"幸运大转盘{n}")
+    kind = Activity.Kind.LUCKY_WHEEL
+    draws_per_day = 3
+
+
+class PrizeDefinitionFactory(CouponDefinitionFactory):
+    """A coupon given only by prizes (no activity of its own), unlimited, one per person."""
+
+    activity = None
+    name = factory.Sequence(lambda n: f"奖品券{n}")
+    kind = CouponDefinition.Kind.CASH_VOUCHER
+    amount_off = "50.00"
+    min_spend = None
+    stock_total = None
+
+
+class PrizeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prize
+
+    activity = factory.SubFactory(WheelFactory)
+    name = factory.Sequence(lambda n: f"奖品{n}")
+    coupon_definition = factory.SubFactory(PrizeDefinitionFactory)
+    chance = "10.00"
+    stock_total = None
+    stock_remaining = factory.LazyAttribute(lambda o: o.stock_total)
+    position = factory.Sequence(lambda n: n)
