@@ -44,9 +44,10 @@ def _database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _start_gunicorn(port: int, access_log: str) -> subprocess.Popen:
+def _start_gunicorn(port: int, access_log: str, **extra_env: str) -> subprocess.Popen:
+    """The product under gunicorn (3 workers) on the bench database; ``extra_env`` adds settings."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DATABASE_URL": _database_url(),
-           "REDIS_URL": "", "DEBUG": "0"}
+           "REDIS_URL": "", "DEBUG": "0", **extra_env}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", "3", "--access-logfile", access_log, "--access-logformat", '%(U)s %(s)s',

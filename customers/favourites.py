@@ -4,8 +4,9 @@ from datetime import datetime
 
 from django.db import models, transaction
 
-from .models import Customer, Favourite
+from .models import Customer, Favourite, RadarEvent
 from .pages import PageNotFound, page_object, pages_by_key
+from .radar import radar_record
 
 
 @transaction.atomic
@@ -16,7 +17,9 @@ def favourite_set(*, customer: Customer, page_type: str, page_id: int, on: bool)
     if on:
         if page_object(page_type, page_id) is None:
             raise PageNotFound(f"{page_type}:{page_id}")
-        Favourite.objects.get_or_create(customer=customer, page_type=page_type, page_id=page_id)
+        _favourite, created = Favourite.objects.get_or_create(customer=customer, page_type=page_type, page_id=page_id)
+        if created:  # the interaction radar (QR-9): the assistant sees what the customer keeps
+            radar_record(customer=customer, kind=RadarEvent.Kind.FAVOURITED, page_type=page_type, page_id=page_id)
     else:
         Favourite.objects.filter(customer=customer, page_type=page_type, page_id=page_id).delete()
     return on

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from stores.models import Case, Product, Solution, Store
 
-from .models import Customer, PageType, PageView
+from .models import Customer, PageType, PageView, RadarEvent
 
 PAGE_MODELS: dict[str, type[models.Model]] = {
     PageType.STORE: Store,
@@ -97,10 +97,18 @@ def page_view_record(*, customer: Customer, page_type: str, page_id: int,
     """Record that ``customer`` looked at a page; None when they already did within the visit
     window (two simultaneous first loads may both write: harmless, it is a trail)."""
     now = now or timezone.now()
-    if PageView.objects.filter(customer=customer, page_type=page_type, page_id=page_id,
-                               viewed_at__gte=now - VISIT_WINDOW).exists():
+    last = (PageView.objects.filter(customer=customer, page_type=page_type, page_id=page_id)
+            .order_by("-viewed_at").values_list("viewed_at", flat=True).first())
+    if last is not None and last >= now - VISIT_WINDOW:
         return None
-    return PageView.objects.create(customer=customer, page_type=page_type, page_id=page_id, viewed_at=now)
+    view = PageView.objects.create(customer=customer, page_type=page_type, page_id=page_id, viewed_at=now)
+    if last is not None:
+        # Coming back to a page is the radar's "viewed again" (QR-9), for the customer's assistant.
+        from .radar import radar_record
+
+        radar_record(customer=customer, kind=RadarEvent.Kind.VIEWED_AGAIN, page_type=page_type, page_id=page_id,
+                     at=now)
+    return view
 
 
 def recent_views(*, customer: Customer, limit: int = 20) -> list[tuple[str, models.Model, datetime]]:

@@ -20,8 +20,9 @@ from django.utils import timezone
 from wechat.identity import Identity
 
 from .attribution import attribution_on_share_open
-from .models import Customer, Share, ShareOpen
+from .models import Customer, RadarEvent, Share, ShareOpen
 from .pages import VISIT_WINDOW, PageNotFound, page_object
+from .radar import radar_record
 from .scans import customer_for_identity
 
 TOKEN_MAX_LENGTH = 32
@@ -70,8 +71,23 @@ def share_open_record(*, share: Share, identity: Identity | None, user_agent: st
             if recent is not None:
                 return recent
     bound = attribution_on_share_open(customer=customer, share=share, now=now) if customer else False
-    return ShareOpen.objects.create(share=share, customer=customer, is_new_customer=created, bound=bound,
-                                    user_agent=user_agent[:300], opened_at=now)
+    opened = ShareOpen.objects.create(share=share, customer=customer, is_new_customer=created, bound=bound,
+                                      user_agent=user_agent[:300], opened_at=now)
+    _radar_share_open(share=share, opener=customer, now=now)
+    return opened
+
+
+def _radar_share_open(*, share: Share, opener: Customer | None, now: datetime) -> None:
+    """The interaction radar (QR-9): the opener's assistant sees who opened what, shared by whom;
+    the sharer's assistant (when another one) sees that the family is looking at what was shared."""
+    sharer = share.sharer
+    page = {"page_type": share.page_type, "page_id": share.page_id, "at": now}
+    opener_owner = None
+    if opener is not None:
+        entry = radar_record(customer=opener, kind=RadarEvent.Kind.OPENED_SHARE, related_customer=sharer, **page)
+        opener_owner = entry.assistant_id if entry is not None else None
+    if sharer is not None and sharer.owner_assistant_id is not None and sharer.owner_assistant_id != opener_owner:
+        radar_record(customer=sharer, kind=RadarEvent.Kind.FAMILY_OPENED, related_customer=opener, **page)
 
 
 def share_stats(*, page_type: str, page_id: int) -> dict[str, int]:

@@ -27,6 +27,7 @@ class HeadOfficeAdmin(admin.ModelAdmin):
         # Read at every dispatch and customer list, so a change applies at once (INV-11, seed 003).
         (_("Customer invitation"), {"fields": ["contact_interval_days", "daily_call_target",
                                                "daily_group_invitation_target"]}),
+        (_("Interaction radar"), {"fields": ["radar_remind_minutes", "radar_quiet_from", "radar_quiet_until"]}),
     ]
 
     def save_model(self, request, obj, form, change):

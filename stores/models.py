@@ -1,5 +1,6 @@
 """The organisation (SPEC ORG-1, ORG-2): head office, regions, stores, staff; the HQ catalogue."""
 
+import datetime
 import secrets
 from decimal import Decimal
 
@@ -43,6 +44,15 @@ class HeadOffice(models.Model):
     daily_call_target = models.PositiveSmallIntegerField(_("daily calls per assistant"), default=50)
     daily_group_invitation_target = models.PositiveSmallIntegerField(
         _("daily group invitations per assistant"), default=30)
+    # The interaction radar (QR-9): an assistant is reminded about one customer at most once in
+    # this many minutes (0: the feed only), never in the quiet hours (from == until: none).
+    radar_remind_minutes = models.PositiveSmallIntegerField(
+        _("minutes between radar reminders per customer"), default=30,
+        help_text=_("An assistant gets at most one reminder about the same customer in this time. 0: no reminders."))
+    radar_quiet_from = models.TimeField(_("no radar reminders from"), default=datetime.time(21, 0))
+    radar_quiet_until = models.TimeField(
+        _("no radar reminders until"), default=datetime.time(8, 0),
+        help_text=_("Store time. The feed still shows what happens in the quiet hours."))
 
     class Meta:
         verbose_name = _("head office")
