@@ -37,6 +37,7 @@ def dashboard_customers(request):
         "sorts": SORTS, "shows_store": level >= Level.REGION, "shows_region": level is Level.ALL,
         # Managers and up with a staff record dispatch invitations (invitations.services.manager_required).
         "can_invite": getattr(request.user, "staff", None) is not None,
+        "can_merge": level >= Level.STORE,  # managers and head office confirm duplicates (CUS-12)
     }
     template = "dashboard/partials/customer_table.html" if is_htmx(request) else "dashboard/customers.html"
     return render(request, template, context, status=400 if page.filterset.errors else 200)

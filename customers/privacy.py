@@ -32,6 +32,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -293,8 +294,9 @@ def customer_data(customer: Customer) -> dict:
     """Everything stored about one customer, as plain JSON values."""
     from wechat.models import Message, WeComContact
 
-    from .models import (AfterSalesRecord, Favourite, FollowUp, IntentGradeChange, Order, OwnerChange, PageView,
-                         PointsEntry, PointsRedemption, Review, ScanEvent, Share, ShareOpen, StoredValueEntry)
+    from .models import (AfterSalesRecord, CustomerIdentity, Favourite, FollowUp, HouseholdMember,
+                         IntentGradeChange, Order, OwnerChange, PageView, PointsEntry, PointsRedemption, RadarEvent,
+                         Review, ScanEvent, Share, ShareOpen, StoredValueEntry)
 
     profile = CustomerProfile.objects.filter(customer=customer).first()
     profile_data = None
@@ -342,6 +344,9 @@ def customer_data(customer: Customer) -> dict:
         "masked_contact_sessions": _rows(MaskedContactSession.objects.filter(customer=customer),
                                          exclude=("provider_ref",)),
         "privacy_requests": _rows(PrivacyRequest.objects.filter(customer=customer)),
+        "identities": _rows(CustomerIdentity.objects.filter(customer=customer)),
+        "household": _rows(HouseholdMember.objects.filter(customer=customer)),
+        "radar_events": _rows(RadarEvent.objects.filter(customer=customer)),
     }
     return json.loads(json.dumps(document, cls=DjangoJSONEncoder))
 
@@ -388,8 +393,9 @@ def customer_erase(*, customer: Customer, actor, request=None) -> Customer:
     Idempotent: erasing an erased customer changes nothing and logs nothing."""
     from wechat.models import Message, WeComContact
 
-    from .models import (AfterSalesRecord, FollowUp, IntentGradeChange, LogisticsEvent, Order, OwnerChange,
-                         PointsEntry, PointsRedemption, Review, ScanEvent, ShareOpen, StoredValueEntry)
+    from .models import (AfterSalesRecord, CustomerIdentity, CustomerMerge, FollowUp, HouseholdMember,
+                         IntentGradeChange, LogisticsEvent, Order, OwnerChange, PointsEntry, PointsRedemption, Review,
+                         ScanEvent, ShareOpen, StoredValueEntry)
 
     if not is_head_office(actor):
         raise CustomerError(_("Only head office can erase a customer's data."))
@@ -400,43 +406,54 @@ def customer_erase(*, customer: Customer, actor, request=None) -> Customer:
     # A family member bound through this customer's share has the sharer's name as the note of their
     # owner change (QR-6): the names it may have been written under, before they are blanked.
     shown_as = _names_shown(customer)
-    for field, blank in {
+    blanks = {
         "name": "", "gender": "", "birthday": None, "age": None, "mobile": "", "community": "", "address": "",
         "house_handover_on": None, "openid": None, "unionid": None, "is_wecom_friend": False,
         "wechat_subscribed": False, "marketing_opt_out": True,
-    }.items():
+    }
+    for field, blank in blanks.items():
         setattr(customer, field, blank)
     customer.erased_at = now
     customer.updated_at = now
     customer.save()
+    # Rows merged into this customer are the same person (CUS-12): everything below is erased for
+    # them too (what stayed with them: a profile, notes), and the merges' snapshots of both rows
+    # (kept for undo) are dropped, so such a merge can no longer be undone.
+    merged_rows = Customer.objects.filter(merged_into=customer)
+    ids = [customer.pk, *merged_rows.values_list("pk", flat=True)]
+    merges = CustomerMerge.objects.filter(Q(survivor_id__in=ids) | Q(merged_id__in=ids))
     counts = {
-        "profiles": CustomerProfile.objects.filter(customer=customer).update(
+        "merged_rows": merged_rows.update(**blanks, erased_at=now, updated_at=now),
+        "merge_snapshots": merges.update(before={}),
+        "identities": CustomerIdentity.objects.filter(customer_id__in=ids).delete()[0],
+        "households": HouseholdMember.objects.filter(customer_id__in=ids).delete()[0],
+        "profiles": CustomerProfile.objects.filter(customer_id__in=ids).update(
             notes="", preferences="", family_notes="", measurements={}, updated_at=now),
-        "follow_ups": FollowUp.objects.filter(customer=customer).update(note=""),
-        "grade_changes": IntentGradeChange.objects.filter(customer=customer).update(note=""),
-        "after_sales": AfterSalesRecord.objects.filter(customer=customer).update(description=""),
-        "reviews": Review.objects.filter(customer=customer).update(comment=""),
-        "scans": ScanEvent.objects.filter(customer=customer).update(user_agent=""),
-        "share_opens": ShareOpen.objects.filter(customer=customer).update(user_agent=""),
-        "owner_changes": OwnerChange.objects.filter(customer=customer).update(note=""),
+        "follow_ups": FollowUp.objects.filter(customer_id__in=ids).update(note=""),
+        "grade_changes": IntentGradeChange.objects.filter(customer_id__in=ids).update(note=""),
+        "after_sales": AfterSalesRecord.objects.filter(customer_id__in=ids).update(description=""),
+        "reviews": Review.objects.filter(customer_id__in=ids).update(comment=""),
+        "scans": ScanEvent.objects.filter(customer_id__in=ids).update(user_agent=""),
+        "share_opens": ShareOpen.objects.filter(customer_id__in=ids).update(user_agent=""),
+        "owner_changes": OwnerChange.objects.filter(customer_id__in=ids).update(note=""),
         "shared_owner_changes": OwnerChange.objects.filter(
             reason=OwnerChange.Reason.SHARED_BY_CUSTOMER, note__in=shown_as,
-            customer__in=ShareOpen.objects.filter(share__sharer=customer).values("customer")).update(note=""),
-        "orders": Order.objects.filter(customer=customer).update(note=""),
-        "logistics": LogisticsEvent.objects.filter(order__customer=customer).update(location="", note=""),
-        "points_entries": PointsEntry.objects.filter(customer=customer).update(note=""),
-        "stored_value_entries": StoredValueEntry.objects.filter(customer=customer).update(note=""),
-        "points_redemptions": PointsRedemption.objects.filter(customer=customer).update(reversal_reason=""),
-        "messages": Message.objects.filter(customer=customer).update(openid="", data={}),
+            customer__in=ShareOpen.objects.filter(share__sharer_id__in=ids).values("customer")).update(note=""),
+        "orders": Order.objects.filter(customer_id__in=ids).update(note=""),
+        "logistics": LogisticsEvent.objects.filter(order__customer_id__in=ids).update(location="", note=""),
+        "points_entries": PointsEntry.objects.filter(customer_id__in=ids).update(note=""),
+        "stored_value_entries": StoredValueEntry.objects.filter(customer_id__in=ids).update(note=""),
+        "points_redemptions": PointsRedemption.objects.filter(customer_id__in=ids).update(reversal_reason=""),
+        "messages": Message.objects.filter(customer_id__in=ids).update(openid="", data={}),
     }
-    contacts = list(WeComContact.objects.filter(customer=customer))
+    contacts = list(WeComContact.objects.filter(customer_id__in=ids))
     for contact in contacts:
         contact.external_userid = f"erased:{contact.pk}"
         contact.removed_at = contact.removed_at or now
         contact.save(update_fields=["external_userid", "removed_at"])
     counts["wecom_contacts"] = len(contacts)
-    sessions = list(MaskedContactSession.objects.filter(customer=customer).values_list("provider_ref", flat=True))
-    MaskedContactSession.objects.filter(customer=customer).delete()
+    sessions = list(MaskedContactSession.objects.filter(customer_id__in=ids).values_list("provider_ref", flat=True))
+    MaskedContactSession.objects.filter(customer_id__in=ids).delete()
     counts["masked_sessions"] = len(sessions)
 
     def unbind():

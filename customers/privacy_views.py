@@ -14,7 +14,9 @@ from surfaces.access import workbench_required
 from surfaces.views import is_htmx
 
 from .errors import CustomerError
-from .models import Consent, Customer, PrivacyRequest
+from .models import Consent, PrivacyRequest
+from .households import household_leave, household_members
+from .identity import customer_of_identity
 from .privacy import (consent_record, consent_state, masked_contact_start, mobile_reveal, privacy_request_create,
                       reveals_left_today, reveals_per_day)
 from .workbench import customer_for_page
@@ -90,7 +92,7 @@ def h5_privacy(request):
             return _message(request, 403, _("Please open this page in WeChat"))
         return h5_sign_in(request, next_url=reverse("h5:privacy"))
     # Looking at one's privacy must not create a customer: a visitor we do not know has nothing here.
-    customer = Customer.objects.filter(openid=request_identity(request).openid).first()
+    customer = customer_of_identity(request_identity(request))
     if customer is None:
         return _message(request, 200, _("We keep no data about you"),
                         _("You have not scanned a code or kept anything with us yet."), action=_("See our stores"))
@@ -104,6 +106,14 @@ def h5_privacy(request):
                                source=Consent.Source.H5)
                 notice = (_("Thank you: we will tell you about offers and invitations.") if action == "marketing_on"
                           else _("Done: you will receive no more offers or invitations."))
+            elif action in ("household_on", "household_off"):
+                consent_record(customer=customer, purpose=Consent.Purpose.HOUSEHOLD, granted=action == "household_on",
+                               source=Consent.Source.H5)
+                notice = (_("Thank you: family members who open what you share can join your household.")
+                          if action == "household_on" else _("Done: nobody new joins your household."))
+            elif action == "household_leave":
+                household_leave(member=customer)
+                notice = _("You left the household.")
             elif action in ("copy", "erasure"):
                 privacy_request_create(customer=customer, kind=action)
                 notice = (_("We have your request. Head office will send you a copy of your data.") if action == "copy"
@@ -119,5 +129,6 @@ def h5_privacy(request):
         "office": HeadOffice.current(), "page_title": _("My privacy"), "customer": customer,
         "consents": consent_state(customer=customer), "history": customer.consents.all()[:20],
         "requests": customer.privacy_requests.all()[:10], "pending": pending, "notice": notice,
+        "household": household_members(customer),
         "is_error": status >= 400,
     }, status=status)

@@ -280,3 +280,16 @@ def after_sales_record_resolve(*, record: AfterSalesRecord, actor) -> AfterSales
     locked.save(update_fields=["status", "resolved_at"])
     record.status, record.resolved_at = locked.status, locked.resolved_at
     return record
+
+
+def customer_community_fill(*, customer: Customer, community: str, now=None) -> bool:
+    """Record ``community`` on the customer when they have none yet: the customer's own act (a
+    community group-buy they joined, PRO-5), with no staff actor. One conditional UPDATE, so a
+    community the customer or staff already gave is never overwritten and an erased customer is
+    left alone; only the customer row is touched. Returns whether it was recorded."""
+    community = (community or "").strip()[:100]
+    if not community:
+        return False
+    now = now or timezone.now()
+    return bool(Customer.objects.filter(pk=customer.pk, community="", erased_at__isnull=True)
+                .update(community=community, updated_at=now))

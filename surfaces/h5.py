@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from customers.errors import CustomerError
 from customers.favourites import favourite_set, favourites_list, is_favourite
+from customers.households import household_consented, household_join, household_join_refusal, sharer_shown_as
+from customers.identity import customer_of_identity
 from customers.models import Customer, PageType
 from customers.pages import PageNotFound, page_key, page_url, page_view_record, public_pages, recent_views
 from customers.scans import customer_for_identity
@@ -37,8 +40,7 @@ def visitor(request) -> Customer | None:
     """The customer behind the request's WeChat identity, if we know them (no row is created)."""
     if not hasattr(request, "_h5_customer"):
         identity = request_identity(request)
-        request._h5_customer = (Customer.objects.filter(openid=identity.openid).only("id", "openid").first()
-                                if identity else None)
+        request._h5_customer = customer_of_identity(identity)  # also an openid merged into another (CUS-12)
     return request._h5_customer
 
 
@@ -81,6 +83,18 @@ def _not_found(request):
                     _("It may have been withdrawn. Our stores are still happy to see you."))
 
 
+def _family_offer(request, customer: Customer | None):
+    """The share a family member arrived through (``?family=<token>``, set by ``share_open``) when
+    they may join the sharer's household now: the sharer agreed, they are not in one (CUS-12)."""
+    token = request.GET.get("family", "")
+    if customer is None or not token:
+        return None
+    share = share_by_token(token)
+    if share is None or household_join_refusal(member=customer, share=share) is not None:
+        return None
+    return share
+
+
 def _content_page(request, template: str, page_type: str, page, context: dict):
     """Render a page a customer can favourite and share, and record the visit of a known customer."""
     customer = visitor(request)
@@ -90,8 +104,10 @@ def _content_page(request, template: str, page_type: str, page, context: dict):
         "office": HeadOffice.current(), "page_type": page_type, "page": page,
         "visitor_known": request_identity(request) is not None,
         "favourited": is_favourite(customer=customer, page_type=page_type, page_id=page.pk),
-        "here": request.get_full_path(),
+        "here": request.get_full_path(), "family_offer": _family_offer(request, customer),
     })
+    if context["family_offer"] is not None:
+        context["family_offer_name"] = sharer_shown_as(context["family_offer"].sharer)
     return render(request, template, context)
 
 
@@ -303,4 +319,26 @@ def share_open(request, token: str):
     if page is None:
         return _message(request, 410, _("This page is no longer available"),
                         _("What was shared with you has been withdrawn. Our stores are still happy to see you."))
+    # A family member may be offered to join the sharer's household on the page (CUS-12), when the
+    # sharer agreed to link family members.
+    if share.sharer is not None and household_consented(share.sharer):
+        return redirect(f"{page_url(share.page_type, page)}?{urlencode({'family': share.token})}")
     return redirect(page_url(share.page_type, page))
+
+
+@require_POST
+def h5_household_join(request):
+    """The family member taps "join": linked to the sharer's household when the sharer agreed."""
+    share = share_by_token(request.POST.get("family", ""))
+    customer = visitor(request)
+    if share is None or customer is None:
+        return _message(request, 400, _("We could not open this link"),
+                        _("It may be incomplete. Ask the person who sent it to share it again."))
+    try:
+        household_join(member=customer, share=share)
+    except CustomerError as refused:
+        return _message(request, 400, _("You could not join this household"), str(refused))
+    page = public_pages(share.page_type).filter(pk=share.page_id).first()
+    return _message(request, 200, _("You joined the family"),
+                    _("The store will look after your home together with your family."),
+                    action_url=page_url(share.page_type, page) if page else "", action=_("Back to the page"))

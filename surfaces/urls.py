@@ -1,12 +1,8 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from customers import privacy_views
-from customers import profile_views
-
 from customers import dashboard_views as customer_pages
-
-from customers import h5_commerce, order_views
+from customers import h5_commerce, merge_views, order_views, privacy_views, profile_views, radar_views
 
 from . import h5, views
 
@@ -28,6 +24,13 @@ dashboard_patterns = (
         path("installation-teams/", order_views.dashboard_installation_teams, name="installation_teams"),
         path("customers/", customer_pages.dashboard_customers, name="customers"),
         path("customers/<int:pk>/", customer_pages.dashboard_customer, name="customer"),
+        # One person, one customer (CUS-12): candidates to confirm, merges, HQ's undo.
+        path("customers/duplicates/", merge_views.dashboard_duplicates, name="customer_duplicates"),
+        path("customers/duplicates/merge/", merge_views.dashboard_duplicate_merge, name="customer_duplicate_merge"),
+        path("customers/duplicates/dismiss/", merge_views.dashboard_duplicate_dismiss,
+             name="customer_duplicate_dismiss"),
+        path("customers/merges/<int:pk>/undo/", merge_views.dashboard_merge_undo, name="customer_merge_undo"),
+        path("radar/", radar_views.dashboard_radar, name="radar"),
     ],
     "dashboard",
 )
@@ -65,6 +68,7 @@ workbench_patterns = (
         path("customers/<int:pk>/reveal-mobile/", privacy_views.customer_reveal_mobile, name="customer_reveal_mobile"),
         path("customers/<int:pk>/call/", privacy_views.customer_call, name="customer_call"),
         path("customers/<int:pk>/consents/", privacy_views.customer_consents, name="customer_consents"),
+        path("radar/", radar_views.workbench_radar, name="radar"),
         path("my-code/", views.workbench_my_code, name="my_code"),
         path("me/", views.workbench_me, name="me"),
         path("me/wechat/", views.workbench_bind_wechat, name="bind_wechat"),
@@ -82,6 +86,7 @@ h5_patterns = (
         path("solutions/<str:pk>/", h5.h5_solution, name="solution"),
         path("cases/<str:pk>/", h5.h5_case, name="case"),
         path("me/", h5.h5_me, name="me"),
+        path("family/join/", h5.h5_household_join, name="household_join"),
         path("me/privacy/", privacy_views.h5_privacy, name="privacy"),
         path("sign-in/", h5.h5_sign_in, name="sign_in"),
         path("favourite/", h5.h5_favourite, name="favourite"),

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from customers.models import Customer, Order
@@ -163,11 +163,16 @@ def workbench_me(request):
     return render(request, "workbench/me.html", {"tab": "me", "scope": scope_of(request.user)})
 
 
+FAMILY_TRAIL = 10
+
+
 @workbench_required
 def workbench_customer(request, pk):
     """One customer's overview tab: why they are mine, what they scanned, viewed, kept and shared
-    (CUS-6, QR-4, QR-6). A constant number of queries, however long the trail."""
+    (CUS-6, QR-4, QR-6), and the household's. A constant number of queries however long the trail,
+    plus one trail read per family member."""
     from customers.attribution import protection_days
+    from customers.households import household_members
     from customers.models import OwnerChange
     from customers.trail import customer_trail
     from customers.workbench import customer_for_page, render_customer_tab
@@ -179,8 +184,15 @@ def workbench_customer(request, pk):
     protected_until = None
     if customer.store_id:
         protected_until = (customer.bound_at or customer.created_at) + timedelta(days=protection_days())
+    # The household's trail together (CUS-12): what each family member the viewer may see looked at
+    # (a household is a few people, each one trail read).
+    members = household_members(customer, viewer=request.user)
+    family_trail = sorted(((member, entry) for member in members
+                           for entry in customer_trail(customer=member, viewer=request.user, limit=FAMILY_TRAIL)),
+                          key=lambda pair: pair[1].at, reverse=True)[:FAMILY_TRAIL * 2]
     return render_customer_tab(request, customer, "overview", "workbench/partials/customer_overview.html", {
-        "binding": binding, "trail": trail, "protected_until": protected_until,
+        "binding": binding, "trail": trail, "protected_until": protected_until, "household": members,
+        "family_trail": family_trail,
     })
 
 

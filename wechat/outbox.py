@@ -115,9 +115,9 @@ def message_enqueue(*, key: str, openid: str, template_id: str, data: dict, purp
 
 
 def _customer_with_openid(openid: str):
-    from customers.models import Customer
+    from customers.identity import customer_of_openid
 
-    return Customer.objects.filter(openid=openid).first()
+    return customer_of_openid(openid)
 
 
 # After a failed publish this process stops trying for a while: the dispatcher sends the rows.

@@ -54,11 +54,11 @@ def _customer_for_external(external_userid: str) -> Customer:
         unionid = (detail.get("external_contact") or {}).get("unionid")
     except Exception:  # noqa: BLE001 - the detail only helps to match; the friendship still counts
         log.warning("could not read WeCom contact %s", external_userid, exc_info=True)
-    if unionid:
-        customer = Customer.objects.filter(unionid=unionid).first()
-        if customer:
-            return customer
-    return Customer.objects.create(unionid=unionid, source=Customer.Source.WECHAT)
+    # One person, one customer (CUS-12): the contact id, else the unionid (column or identity of a
+    # merged record), else a new customer; simultaneous arrivals end as one.
+    from customers.identity import customer_for_wecom
+
+    return customer_for_wecom(external_userid=external_userid, unionid=unionid)
 
 
 def wecom_contact_added(*, staff_userid: str, external_userid: str, state: str = "") -> WeComContact | None:

@@ -8,10 +8,13 @@ from .ledgers import PointsEntry, PointsRedemption, PointsReward, StoredValueEnt
 from .reviews import Review
 from .privacy import AuditLog, Consent, MaskedContactSession, PrivacyRequest
 from .jobs import DataJob
+from .identity import CustomerIdentity, CustomerMerge, MergeDismissal
+from .household import Household, HouseholdMember
+from .radar import RadarEvent, RadarReminder
 
 __all__ = [
-    "OF_CUSTOMER", "OF_ORDER", "AfterSalesRecord", "AuditLog", "CodeTag", "Consent", "Customer", "CustomerProfile",
-    "CustomerTag", "DataJob", "Favourite", "FollowUp", "IntentGradeChange", "LogisticsEvent", "MaskedContactSession",
+    "OF_CUSTOMER", "OF_ORDER", "AfterSalesRecord", "AuditLog", "CodeTag", "Consent", "Customer", "CustomerIdentity", "CustomerMerge", "CustomerProfile",
+    "CustomerTag", "DataJob", "Favourite", "FollowUp", "Household", "HouseholdMember", "IntentGradeChange", "LogisticsEvent", "MaskedContactSession", "MergeDismissal",
     "Order", "OrderItem", "OwnerChange", "PageType", "PageView", "Payment", "PointsEntry", "PointsRedemption",
-    "PointsReward", "PrivacyRequest", "Review", "ScanEvent", "Share", "ShareOpen", "StoredValueEntry", "Tag", "TagRule",
+    "PointsReward", "PrivacyRequest", "RadarEvent", "RadarReminder", "Review", "ScanEvent", "Share", "ShareOpen", "StoredValueEntry", "Tag", "TagRule",
 ]

@@ -6,7 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Staff, Store, mobile_validator, new_qr_token
-from stores.scope import ScopedManager, ScopeRule
+from stores.scope import ScopedManager, ScopedQuerySet, ScopeRule
+
+
+class CustomerQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        """The customers ``user`` sees (ORG-3), never a row merged into another (CUS-12)."""
+        return super().visible_to(user).filter(merged_into__isnull=True)
+
+
+CustomerManager = models.Manager.from_queryset(CustomerQuerySet)
 
 
 class Customer(models.Model):
@@ -86,8 +95,12 @@ class Customer(models.Model):
         verbose_name=_("bound via code"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    # Set when this row was merged into another customer of the same person (CUS-12,
+    # customers.merges): a tombstone no list shows, kept so head office can undo the merge.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="merged_customers", verbose_name=_("merged into"))
 
-    objects = ScopedManager()
+    objects = CustomerManager()
     scope_rule = ScopeRule(region="store__region", store="store", owner="owner_assistant")
 
     class Meta:
@@ -188,6 +201,9 @@ class OwnerChange(models.Model):
         # A new customer who opened a page another customer shared (QR-6): bound to the sharer's
         # store and assistant. ``qr_code`` stays empty; ``note`` holds the sharer's name.
         SHARED_BY_CUSTOMER = "shared_by_customer", _("Opened a page shared by a customer")
+        # Two rows of one person became one (CUS-12); the attribution rules chose the owner.
+        MERGED = "merged", _("Merged with another record of the same person")
+        MERGE_UNDONE = "merge_undone", _("Merge undone by head office")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="owner_changes")
     from_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -49,6 +49,7 @@ class PointsEntry(LedgerEntry):
         EXPIRE = "expire", _("Expired")
         REVERSAL = "reversal", _("Reversal")
         IMPORT = "import", _("Imported")
+        MERGE = "merge", _("Customer merge")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="points_entries",
                                  verbose_name=_("customer"))
@@ -78,6 +79,7 @@ class StoredValueEntry(LedgerEntry):
         REFUND = "refund", _("Refund")
         ADJUST = "adjust", _("Adjustment")
         IMPORT = "import", _("Imported")
+        MERGE = "merge", _("Customer merge")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stored_value_entries",
                                  verbose_name=_("customer"))

@@ -1,16 +1,20 @@
 """Ledgers under concurrency (PostgreSQL, real threads): balances never go negative, every
 balance equals the sum of the deltas, and the last unit of a reward goes to exactly one."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from customers.errors import CustomerError
-from customers.ledgers import points_add, points_balance, points_redeem, points_spend, stored_value_spend, \
-    stored_value_top_up
+from customers.ledgers import (
+    points_add,
+    points_balance,
+    points_redeem,
+    points_spend,
+    stored_value_spend,
+    stored_value_top_up,
+)
 from customers.models import PointsEntry, PointsRedemption, PointsReward, StoredValueEntry
+from tests.threads import run_together as _run_together
 
 from ..factories import CustomerFactory, PointsRewardFactory
 
@@ -18,28 +22,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def run_together(*calls):
-    """Start every call at the same moment on its own connection; return (results, refusals)."""
-    barrier = threading.Barrier(len(calls))
-    results, refusals, errors = [], [], []
-
-    def worker(call):
-        try:
-            barrier.wait(timeout=10)
-            results.append(call())
-        except CustomerError as exc:
-            refusals.append(exc)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results, refusals
+    """(results, refusals): a refused spend or redemption is an answer here."""
+    return _run_together(*calls, refusals=(CustomerError,))
 
 
 def test_concurrent_point_spends_never_go_negative(org):

@@ -1,36 +1,13 @@
 """Two scans of the same new person at the same moment end as one customer (PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from customers.models import Customer, OwnerChange, ScanEvent
 from customers.scans import scan_record
+from tests.threads import run_together
 from wechat.identity import Identity
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def worker(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
 
 
 @pytest.mark.parametrize("round_", range(5))
