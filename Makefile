@@ -41,6 +41,7 @@ serve:
 	  WECOM_API_BASE=http://127.0.0.1:$(FAKE_WECHAT_PORT)/; \
 	$(BIN)/python -m wechat.fake --port $(FAKE_WECHAT_PORT) --callback-url http://127.0.0.1:$(PORT)/wechat/callback/ \
 	  --callback-token fake-token > var/fake-wechat.log 2>&1 & fake=$$!; \
+	$(BIN)/python manage.py fake_wechat_users || true; \
 	$(BIN)/celery -A config beat -l INFO > var/scheduler.log 2>&1 & scheduler=$$!; \
 	trap 'kill $$fake $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

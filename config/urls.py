@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
+from automation import urls as automation_pages
 from customers.views import scan, staff_hand_over
 from invitations import urls as invitation_pages
 from promotions import urls as promotion_pages
@@ -30,6 +31,7 @@ api_v1 = [
     path("", include("customers.api.urls")),
     path("", include("invitations.api.urls")),
     path("", include("promotions.api.urls")),
+    path("", include("automation.api.urls")),
 ]
 
 urlpatterns = [
@@ -47,6 +49,8 @@ urlpatterns = [
     path("dashboard/promotions/", include((promotion_pages.dashboard_urlpatterns, "promotions"))),
     path("m/coupons/", include((promotion_pages.workbench_urlpatterns, "promotions_workbench"))),
     path("h5/", include((promotion_pages.h5_urlpatterns, "promotions_h5"))),
+    path("dashboard/journeys/", include((automation_pages.dashboard_urlpatterns, "automation"))),
+    path("h5/", include((automation_pages.h5_urlpatterns, "automation_h5"))),
     path("dashboard/", include(dashboard_patterns)),
     path("m/", include(workbench_patterns)),
     path("h5/", include(h5_patterns)),

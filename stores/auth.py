@@ -10,7 +10,7 @@ from django.contrib.auth.backends import ModelBackend
 from .scope import Level, scope_of
 
 HQ_APPS = {
-    "stores", "customers", "invitations", "promotions", "referrals", "wechat", "analytics",
+    "stores", "customers", "invitations", "promotions", "automation", "referrals", "wechat", "analytics",
     "django_celery_beat", "authtoken",
 }
 

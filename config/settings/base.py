@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "customers",
     "promotions",
     "invitations",
+    "automation",
     "referrals",
     "wechat",
     "analytics",
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.ChosenLanguageMiddleware",
+    "common.middleware.htmx_vary_middleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -202,6 +204,8 @@ STATICFILES_DIRS = [
     ("vendor/weui", NODE_MODULES / "weui" / "dist" / "style"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/swagger-ui", NODE_MODULES / "swagger-ui-dist"),
+    ("vendor/jsqr", NODE_MODULES / "jsqr" / "dist"),
+    ("vendor/weixin-js-sdk", NODE_MODULES / "weixin-js-sdk"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -240,6 +244,8 @@ WECHAT_TEMPLATE_ORDER_PROGRESS = env.str("WECHAT_TEMPLATE_ORDER_PROGRESS", defau
 # Coupons (PRO-2): a coupon claimed, and a claimed coupon about to expire.
 WECHAT_TEMPLATE_COUPON_CLAIMED = env.str("WECHAT_TEMPLATE_COUPON_CLAIMED", default="tpl-coupon-claimed")
 WECHAT_TEMPLATE_COUPON_EXPIRY = env.str("WECHAT_TEMPLATE_COUPON_EXPIRY", default="tpl-coupon-expiry")
+# Marketing journeys (PRO-6): a journey's own message (title, text, date).
+WECHAT_TEMPLATE_JOURNEY = env.str("WECHAT_TEMPLATE_JOURNEY", default="tpl-journey")
 # The messaging outbox (wechat/outbox.py): a global send rate shared by all workers, retries,
 # and how long an interrupted or unanswered send waits for WeChat's delivery report.
 WECHAT_SEND_RATE = env.int("WECHAT_SEND_RATE", default=300)
@@ -283,3 +289,4 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+RADAR_ENABLED = env.bool("RADAR_ENABLED", default=True)  # interaction radar (QR-9, customers/radar.py); off: no entries

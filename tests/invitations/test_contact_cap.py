@@ -267,7 +267,8 @@ def test_head_office_edits_the_interval_and_daily_targets_in_the_admin(org):
 
     response = client.post(url, {"name": "品牌", "service_phone": "", "protection_days": 90,
                                  "contact_interval_days": 14, "daily_call_target": 40,
-                                 "daily_group_invitation_target": 20})
+                                 "daily_group_invitation_target": 20, "radar_remind_minutes": 30,
+                                 "radar_quiet_from": "21:00", "radar_quiet_until": "08:00"})
 
     assert response.status_code == 302
     office.refresh_from_db()

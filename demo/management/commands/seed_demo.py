@@ -10,7 +10,11 @@ from demo.seed_invitations_segments import seed_invitation_segments
 from demo.seed_invitations_tasks import seed_invitation_tasks
 from demo.seed_privacy import seed_privacy
 from demo.seed_profiles import seed_profiles
+from demo.seed_draws import seed_draws
+from demo.seed_group_buy import seed_group_buy
+from demo.seed_journeys import seed_journeys
 from demo.seed_promotions import seed_promotions
+from demo.seed_radar import seed_radar
 
 
 class Command(BaseCommand):
@@ -34,6 +38,10 @@ class Command(BaseCommand):
         seed_invitation_segments(rng)
         seed_invitation_tasks(rng)
         seed_promotions(rng)
+        seed_draws(rng)
+        seed_group_buy(rng)
+        seed_journeys(rng)
+        seed_radar(rng)
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {added} customers and {orders} orders added in {elapsed:.1f}s."
