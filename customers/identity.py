@@ -30,8 +30,20 @@ ROUNDS = 3
 
 
 def _by_identity(kind: str, value: str) -> Customer | None:
-    row = CustomerIdentity.objects.filter(kind=kind, value=value).select_related("customer").first()
-    return row.customer if row is not None else None
+    """The customer holding identity ``(kind, value)``: one indexed probe of the unique
+    ``(kind, value)`` joined to the customer, as fixed SQL like the scan path's openid lookup."""
+    from .scans import SCAN_FIELDS
+
+    global _BY_IDENTITY  # noqa: PLW0603 - built once, on first use (the models are ready by then)
+    if _BY_IDENTITY is None:
+        columns = ", ".join(f"c.{Customer._meta.get_field(f).column}" for f in SCAN_FIELDS)
+        _BY_IDENTITY = (f"SELECT {columns} FROM {Customer._meta.db_table} c "  # noqa: S608 (names from models)
+                        f"JOIN {CustomerIdentity._meta.db_table} i ON i.customer_id = c.id "
+                        f"WHERE i.kind = %s AND i.value = %s LIMIT 1")
+    return next(iter(Customer.objects.raw(_BY_IDENTITY, [kind, value])), None)
+
+
+_BY_IDENTITY: str | None = None
 
 
 def customer_by_unionid(unionid: str) -> Customer | None:
