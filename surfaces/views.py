@@ -66,10 +66,15 @@ def dashboard_home(request):
         "amounts": [float(row["amount"]) for row in by_store],
         "orders": [row["count"] for row in by_store],
     }
+    from customers.households import people_and_households
+
+    # Customers as people and as households (CUS-12: a family decides together), one query.
+    people = people_and_households(Customer.objects.visible_to(user))
     context = {
         "store_count": stores.count(),
         "staff_count": Staff.objects.visible_to(user).filter(is_active=True).count(),
-        "customer_count": Customer.objects.visible_to(user).count(),
+        "customer_count": people["people"],
+        "household_count": people["households"],
         "order_count": totals["count"],
         "order_amount": totals["amount"] or 0,
         "chart": chart,

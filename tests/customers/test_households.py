@@ -79,3 +79,16 @@ def test_kpis_count_households_as_well_as_people(org, family):
     store_customers = Customer.objects.filter(store=org.store_a1)
     people = store_customers.count()
     assert people_and_households(store_customers) == {"people": people, "households": people - 1}
+
+
+def test_the_dashboard_counts_people_and_households(client, org, family):
+    sharer, member, share = family
+    _consent(sharer)
+    household_join(member=member, share=share)
+    client.force_login(org.user("manager"))
+    html = client.get("/dashboard/").content.decode()
+    people = Customer.objects.visible_to(org.user("manager")).count()
+    import re
+
+    card = re.search(r'<div class="label">家庭（户）</div><div class="value">(\d+)</div>', html)
+    assert card and int(card.group(1)) == people - 1  # the two of one family count once
