@@ -454,4 +454,38 @@ def candidate_dismiss(*, actor, first: Customer, second: Customer) -> MergeDismi
 
 
 __all__ = ["Candidate", "candidate_dismiss", "customer_merge", "merge_candidates",
-           "merge_owner", "merge_participant_register", "merge_refusal", "merge_undo"]
+           "merge_owner", "merge_participant_register", "merge_refusal", "merge_undo", "mobile_verified",
+           "mobile_verify"]
+
+
+# --- A verified mobile number is one person ------------------------------------------------------
+
+
+def mobile_verified(customer: Customer) -> bool:
+    return bool(customer.mobile) and CustomerIdentity.objects.filter(
+        customer=customer, kind=CustomerIdentity.Kind.MOBILE, value=customer.mobile).exists()
+
+
+def mobile_verify(*, customer: Customer, actor, now: datetime | None = None) -> CustomerMerge | None:
+    """Staff confirmed with the customer in person that the recorded mobile number is theirs
+    (CUS-12: a verified mobile number of one person resolves to one customer). The number becomes
+    the customer's identity; when another customer already holds it verified, the two are one
+    person and are merged at once (the older record is kept, the attribution rules choose the
+    owner, the assistant who loses the customer is told). Returns that merge, or None."""
+    from .profiles import _locked_for_edit
+
+    with transaction.atomic():
+        locked = _locked_for_edit(customer=customer, actor=actor)
+        if not locked.mobile:
+            raise CustomerError(_("Record the customer's mobile number first."))
+        holder = (CustomerIdentity.objects.filter(kind=CustomerIdentity.Kind.MOBILE, value=locked.mobile)
+                  .select_related("customer").first())
+        if holder is None:
+            identity_attach(customer=locked, kind=CustomerIdentity.Kind.MOBILE, value=locked.mobile)
+            return None
+        other = holder.customer
+    if other.pk == customer.pk:
+        return None
+    survivor, merged = sorted([Customer.objects.get(pk=customer.pk), other], key=lambda c: (c.created_at, c.pk))
+    return customer_merge(survivor=survivor, merged=merged, reason=CustomerMerge.Reason.SAME_MOBILE, now=now,
+                          note=_("Verified mobile number %(mobile)s") % {"mobile": customer.masked_mobile})

@@ -26,6 +26,7 @@ from surfaces.access import workbench_required
 
 from . import profiles
 from .errors import CustomerError
+from .merges import mobile_verified
 from .models import AfterSalesRecord, Customer, CustomerProfile, CustomerTag, FollowUp, IntentGradeChange, Tag
 from .workbench import customer_for_page, render_customer_tab
 
@@ -178,6 +179,7 @@ def _profile_context(request, customer: Customer) -> dict:
         "after_sales_form": AfterSalesForm(),
         "editing": None,
         "can_edit": customer.erased_at is None,
+        "mobile_verified": mobile_verified(customer),
     }
 
 
@@ -215,6 +217,31 @@ def customer_grade_set(request, pk):
         notice = (_("Grade set to %(grade)s.") % {"grade": customer.intent_grade} if customer.intent_grade
                   else _("Grade cleared."))
     return _respond(request, customer, tab, {"notice": notice})
+
+
+@workbench_required
+@require_POST
+def customer_mobile_verify(request, pk):
+    """"Confirmed with the customer": the mobile number is verified; the same verified number on
+    another record makes them one customer (CUS-12)."""
+    from .merges import mobile_verify
+
+    customer = customer_for_page(request, pk)
+    try:
+        merge = mobile_verify(customer=customer, actor=request.user)
+    except CustomerError as error:
+        return _respond(request, customer, "profile", {"error": str(error)}, status=400)
+    if merge is not None and merge.survivor_id != customer.pk:
+        # This record was the newer one: the customer lives on in the record kept.
+        survivor = Customer.objects.visible_to(request.user).filter(pk=merge.survivor_id).first()
+        if survivor is None:
+            from django.shortcuts import render
+
+            return render(request, "workbench/partials/customer_merged_away.html", {})
+        customer = survivor
+    notice = (_("Mobile number verified.") if merge is None
+              else _("Mobile number verified: the same person's records are one customer now."))
+    return _respond(request, customer, "profile", {"notice": notice})
 
 
 @workbench_required

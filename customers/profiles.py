@@ -102,6 +102,10 @@ def customer_update(*, customer: Customer, actor, **changes) -> Customer:
     if changed:
         locked.updated_at = timezone.now()
         locked.save(update_fields=[*changed, "updated_at"])
+    if "mobile" in changed:  # a new number is not verified yet (CUS-12)
+        from .models import CustomerIdentity
+
+        CustomerIdentity.objects.filter(customer=locked, kind=CustomerIdentity.Kind.MOBILE).delete()
     _refresh(customer, locked, [*changed, "updated_at"])
     return customer
 

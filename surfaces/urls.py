@@ -44,6 +44,8 @@ workbench_patterns = (
         path("customers/<int:pk>/profile/", profile_views.customer_profile, name="customer_profile"),
         path("customers/<int:pk>/profile/grade/", profile_views.customer_grade_set, name="customer_grade"),
         path("customers/<int:pk>/profile/tags/", profile_views.customer_tag_toggle, name="customer_tags"),
+        path("customers/<int:pk>/profile/verify-mobile/", profile_views.customer_mobile_verify,
+             name="customer_mobile_verify"),
         path("customers/<int:pk>/profile/edit/<slug:section>/", profile_views.customer_profile_edit,
              name="customer_profile_edit"),
         path("customers/<int:pk>/profile/after-sales/", profile_views.customer_after_sales_add,
