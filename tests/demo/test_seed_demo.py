@@ -3,6 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from customers.models import Customer, Order
+from demo.seed_identity import PRODUCT_SCAN, STAFF_FOLLOW
 from demo.seed_journeys import DEMO_OPENID
 from referrals.models import Partner
 from stores.models import Region, Role, Staff, Store
@@ -18,8 +19,10 @@ def test_demo_brand_has_every_role(seeded):
     assert Region.objects.count() == 3
     assert Store.objects.count() == 12
     assert set(Staff.objects.values_list("role", flat=True)) == set(Role.values)
-    # the 300 asked for, plus the journeys demo's named customer (林晓雨, demo.seed_journeys)
-    assert Customer.objects.exclude(openid=DEMO_OPENID).count() == 300
+    # the 300 asked for, plus the named customers of the journeys and identity demos
+    named = [DEMO_OPENID, PRODUCT_SCAN, STAFF_FOLLOW]
+    assert Customer.objects.exclude(openid__in=named).count() == 300
+    assert Customer.objects.filter(openid__in=named).count() == 3
     assert Order.objects.exists()
     assert all(c.owner_assistant.store_id == c.store_id for c in Customer.objects.select_related("owner_assistant"))
 

@@ -12,6 +12,7 @@ from demo.seed_privacy import seed_privacy
 from demo.seed_profiles import seed_profiles
 from demo.seed_draws import seed_draws
 from demo.seed_group_buy import seed_group_buy
+from demo.seed_identity import seed_identity
 from demo.seed_journeys import seed_journeys
 from demo.seed_promotions import seed_promotions
 from demo.seed_radar import seed_radar
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         seed_group_buy(rng)
         seed_journeys(rng)
         seed_radar(rng)
+        seed_identity(rng)
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {added} customers and {orders} orders added in {elapsed:.1f}s."
