@@ -56,9 +56,9 @@ def seed_group_buy(rng: random.Random) -> None:
 
 def _joined(activity, definitions, store, rng) -> None:
     """A few customers of the store who live in 徐汇苑 have claimed (as if through the owners' group)."""
-    missing = JOINED - Coupon.objects.filter(definition__activity=activity).values("customer").distinct().count()
-    if missing <= 0:
-        return
+    if Coupon.objects.filter(definition__activity=activity).exists():
+        return  # claimed on the first seeding: later ones add nothing (whoever was refused stays so)
+    missing = JOINED
     neighbours = (Customer.objects.filter(store=store, community=COMMUNITY, erased_at__isnull=True)
                   .exclude(coupons__definition__activity=activity).order_by("id")[:missing])
     for customer in neighbours:

@@ -34,7 +34,7 @@ def seed_identity(rng: random.Random) -> None:
                                                 (STAFF_FOLLOW, assistant, staff_code, 3, "")):
         at = now - timedelta(days=days_ago, hours=rng.randint(0, 5))
         customer = Customer.objects.create(
-            openid=openid, name=name, mobile=MOBILE, community="徐汇苑", store=owner.store, owner_assistant=owner,
+            openid=openid, name=name, mobile=MOBILE, community="康健新村", store=owner.store, owner_assistant=owner,
             source=Customer.Source.QR_SCAN, bound_at=at, bound_via=code, created_at=at, updated_at=at,
             wechat_subscribed=openid == STAFF_FOLLOW)
         OwnerChange.objects.create(customer=customer, to_store=owner.store, to_assistant=owner, qr_code=code,
