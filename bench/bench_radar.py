@@ -17,15 +17,13 @@ import tempfile
 import time
 from datetime import time as clock
 
-from django.core import signing
 from django.db import connection
 
-from bench.bench_scan import CONNECTIONS, _count, _free_port, _start_gunicorn, _wrk
+from bench.bench_scan import CONNECTIONS, _count, _free_port, _identity_cookie, _spread_script, _start_gunicorn, _wrk
 from bench.harness import Result
 from customers.models import Customer, RadarEvent
 from stores.models import HeadOffice, Role, Staff, Store
 from stores.services import qr_code_create
-from wechat.identity import COOKIE, COOKIE_SALT
 from wechat.models import Message
 
 GOAL = "<=1.1"
@@ -54,17 +52,12 @@ def run(scale: float):
     Staff.objects.filter(pk=assistant.pk).update(wechat_openid="o-bench-assistant")
     codes = [qr_code_create(target=store, label=f"海报 {n}") for n in range(100)]
     customer = Customer.objects.create(openid="o-bench", store=store, owner_assistant=assistant, name="压测客户")
-    cookie = f"{COOKIE}={signing.get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(f'{customer.openid}|')}"
+    cookie = _identity_cookie(customer.openid)
     seconds = max(int(4 * scale), 2)
     rounds = 5
 
     workdir = tempfile.mkdtemp(prefix="bench-radar-")
-    script = os.path.join(workdir, "spread.lua")
-    tokens = ", ".join(f'"{c.token}"' for c in codes)
-    with open(script, "w") as handle:
-        handle.write(f"local tokens = {{{tokens}}}\nlocal i = 0\n"
-                     "request = function()\n  i = i + 1\n"
-                     "  return wrk.format(\"GET\", \"/q/\" .. tokens[(i % #tokens) + 1])\nend\n")
+    script = _spread_script(workdir, codes)
     logs = {flag: os.path.join(workdir, f"access-{flag}.log") for flag in ("off", "on")}
     ports = {flag: _free_port() for flag in ("off", "on")}
     servers = {flag: _start(ports[flag], logs[flag], radar=flag == "on") for flag in ("off", "on")}

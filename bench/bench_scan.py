@@ -44,6 +44,22 @@ def _database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def _identity_cookie(openid: str) -> str:
+    """The ``Cookie`` header of a WeChat user OAuth has signed in (as ``wechat.identity`` sets it)."""
+    return f"{COOKIE}={signing.get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(f'{openid}|')}"
+
+
+def _spread_script(workdir: str, codes) -> str:
+    """A wrk script that scans ``codes`` in turn; returns its path."""
+    script = os.path.join(workdir, "spread.lua")
+    tokens = ", ".join(f'"{c.token}"' for c in codes)
+    with open(script, "w") as handle:
+        handle.write(f"local tokens = {{{tokens}}}\nlocal i = 0\n"
+                     "request = function()\n  i = i + 1\n"
+                     "  return wrk.format(\"GET\", \"/q/\" .. tokens[(i % #tokens) + 1])\nend\n")
+    return script
+
+
 def _start_gunicorn(port: int, access_log: str, **extra_env: str) -> subprocess.Popen:
     """The product under gunicorn (3 workers) on the bench database; ``extra_env`` adds settings."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DATABASE_URL": _database_url(),
@@ -98,17 +114,11 @@ def run(scale: float):
     store = Store.objects.get(code="sh-xuhui")
     codes = [qr_code_create(target=store, label=f"海报 {n}") for n in range(100)]
     customer = Customer.objects.create(openid="o-bench", store=store, name="压测客户")
-    cookie_value = signing.get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(f"{customer.openid}|")
-    cookie = f"{COOKIE}={cookie_value}"
+    cookie = _identity_cookie(customer.openid)
     seconds = max(int(10 * scale), 3)
 
     workdir = tempfile.mkdtemp(prefix="bench-scan-")
-    script = os.path.join(workdir, "spread.lua")
-    tokens = ", ".join(f'"{c.token}"' for c in codes)
-    with open(script, "w") as handle:
-        handle.write(f"local tokens = {{{tokens}}}\nlocal i = 0\n"
-                     "request = function()\n  i = i + 1\n"
-                     "  return wrk.format(\"GET\", \"/q/\" .. tokens[(i % #tokens) + 1])\nend\n")
+    script = _spread_script(workdir, codes)
     log = os.path.join(workdir, "access.log")
     port = _free_port()
     server = _start_gunicorn(port, log)

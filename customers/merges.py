@@ -55,7 +55,7 @@ from stores.scope import Level, scope_of
 from .attribution import is_protected, protection_days
 from .errors import CustomerError
 from .identity import identity_attach
-from .models import Customer, CustomerProfile, OwnerChange, PointsEntry, StoredValueEntry
+from .models import Customer, CustomerProfile, OwnerChange, PointsEntry, RadarReminder, StoredValueEntry
 from .models.identity import CustomerIdentity, CustomerMerge, MergeDismissal
 
 # Filled on the survivor from the merged customer when the survivor's is empty.
@@ -65,8 +65,9 @@ FILLED_FIELDS = ("name", "gender", "birthday", "age", "mobile", "community", "ad
 EITHER_TRUE = ("marketing_opt_out", "wechat_subscribed", "is_wecom_friend")
 OWNER_FIELDS = ("store_id", "owner_assistant_id", "bound_at", "bound_via_id")
 LEDGERS = (PointsEntry, StoredValueEntry)
-# Rows that never move: ledgers (append-only, see above), the merge records themselves.
-_NOT_MOVED = {PointsEntry, StoredValueEntry, CustomerMerge, MergeDismissal}
+# Rows that never move: ledgers (append-only, see above), the merge records themselves, and the
+# radar's rate-limit row (keyed by the customer itself; the survivor keeps its own turn).
+_NOT_MOVED = {PointsEntry, StoredValueEntry, CustomerMerge, MergeDismissal, RadarReminder}
 NOTE_MAX = 200
 
 

@@ -46,7 +46,7 @@ from customers.models import Customer
 
 from .errors import PromotionError
 from .models import CHANCE_UNITS, Activity, Coupon, Draw, DrawAllowance, Prize
-from .services import coupon_issue
+from .services import coupon_issue, stock_left
 
 HUNDRED = Decimal(100)
 
@@ -234,12 +234,8 @@ def prize_save(*, prize: Prize) -> Prize:
     starts full; a changed total keeps the prizes already won (refused below them)."""
     if prize.pk is not None:
         Prize.objects.select_for_update().filter(pk=prize.pk).first()  # lock order: prize row
-    if prize.stock_total is None:
-        prize.stock_remaining = None
-    else:
-        won = prizes_won(prize)
-        if prize.stock_total < won:
-            raise PromotionError(_("%(n)d of this prize were already won: the stock cannot be lower.") % {"n": won})
-        prize.stock_remaining = prize.stock_total - won
+    prize.stock_remaining = stock_left(
+        total=prize.stock_total, taken=lambda: prizes_won(prize),
+        refusal=lambda n: _("%(n)d of this prize were already won: the stock cannot be lower.") % {"n": n})
     prize.save()
     return prize

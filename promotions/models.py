@@ -38,6 +38,18 @@ CENT = Decimal("0.01")
 _LISTED_IN = ScopeRule(region="store__region", store="store")
 
 
+def stock_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """A ``stock_total`` / ``stock_remaining`` pair (empty total: unlimited): what is left is never
+    negative nor above the total, and both are empty or neither (coupon definitions, prizes)."""
+    return [
+        models.CheckConstraint(name=f"{prefix}_stock_not_negative", condition=Q(stock_remaining__gte=0)),
+        models.CheckConstraint(
+            name=f"{prefix}_stock_within_total",
+            condition=Q(stock_total__isnull=True, stock_remaining__isnull=True)
+            | Q(stock_total__isnull=False, stock_remaining__isnull=False, stock_remaining__lte=F("stock_total"))),
+    ]
+
+
 class ForStoresQuerySet(ScopedQuerySet):
     """Rows offered to every store (``all_stores``) or to listed ones (``stores``). Staff see those
     of their store or region; head office all; partners and customers none (their pages read the
@@ -192,11 +204,7 @@ class CouponDefinition(models.Model):
         verbose_name_plural = _("coupon definitions")
         ordering = ["position", "id"]
         constraints = [
-            models.CheckConstraint(name="coupon_stock_not_negative", condition=Q(stock_remaining__gte=0)),
-            models.CheckConstraint(
-                name="coupon_stock_within_total",
-                condition=Q(stock_total__isnull=True, stock_remaining__isnull=True)
-                | Q(stock_total__isnull=False, stock_remaining__isnull=False, stock_remaining__lte=F("stock_total"))),
+            *stock_constraints("coupon"),
             models.CheckConstraint(name="coupon_limit_positive", condition=Q(per_customer_limit__gte=1)),
             models.CheckConstraint(
                 name="coupon_value_matches_kind",
@@ -411,11 +419,7 @@ class Prize(models.Model):
         verbose_name_plural = _("prizes")
         ordering = ["position", "id"]
         constraints = [
-            models.CheckConstraint(name="prize_stock_not_negative", condition=Q(stock_remaining__gte=0)),
-            models.CheckConstraint(
-                name="prize_stock_within_total",
-                condition=Q(stock_total__isnull=True, stock_remaining__isnull=True)
-                | Q(stock_total__isnull=False, stock_remaining__isnull=False, stock_remaining__lte=F("stock_total"))),
+            *stock_constraints("prize"),
             models.CheckConstraint(name="prize_chance_in_range",
                                    condition=Q(chance__gt=0, chance__lte=100)),
         ]

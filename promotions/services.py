@@ -476,19 +476,26 @@ def coupons_issued(definition: CouponDefinition) -> int:
     return Coupon.objects.filter(definition=definition).count() if definition.pk else 0
 
 
+def stock_left(*, total: int | None, taken, refusal) -> int | None:
+    """What is left of a stock whose total head office set (empty: unlimited), after ``taken()``
+    already given out; a total below that is refused with ``refusal(n)``. Called under the row lock."""
+    if total is None:
+        return None
+    given = taken()
+    if total < given:
+        raise PromotionError(refusal(given))
+    return total - given
+
+
 @transaction.atomic
 def coupon_definition_save(*, definition: CouponDefinition) -> CouponDefinition:
     """Save a definition head office created or changed. The stock left follows the total: a new
     definition starts full; a changed total keeps the coupons already claimed (refused below them)."""
     if definition.pk is not None:
         CouponDefinition.objects.select_for_update().filter(pk=definition.pk).first()  # lock order: definition
-    if definition.stock_total is None:
-        definition.stock_remaining = None
-    else:
-        issued = coupons_issued(definition)
-        if definition.stock_total < issued:
-            raise PromotionError(_("%(n)d coupons were already claimed: the stock cannot be lower.") % {"n": issued})
-        definition.stock_remaining = definition.stock_total - issued
+    definition.stock_remaining = stock_left(
+        total=definition.stock_total, taken=lambda: coupons_issued(definition),
+        refusal=lambda n: _("%(n)d coupons were already claimed: the stock cannot be lower.") % {"n": n})
     definition.full_clean(exclude=["stores"])
     definition.save()
     return definition

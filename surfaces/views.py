@@ -68,7 +68,7 @@ def dashboard_home(request):
     }
     from customers.households import people_and_households
 
-    # Customers as people and as households (CUS-12: a family decides together), one query.
+    # Customers as people and as households (CUS-12: a family decides together).
     people = people_and_households(Customer.objects.visible_to(user))
     context = {
         "store_count": stores.count(),

@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from django.db import connections
@@ -34,6 +35,18 @@ def phone(browser):
     connections.close_all()
 
 
+SHOTS = os.environ.get("TEST_SHOTS", "")  # also put the pictures here (for a person to look at)
+
+
 def screenshot(page, name: str) -> None:
     os.makedirs(ARTIFACTS, exist_ok=True)
-    page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)
+    path = os.path.join(ARTIFACTS, f"{name}.png")
+    page.screenshot(path=path, full_page=True)
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        shutil.copy(path, SHOTS)
+
+
+def fits_the_phone(page) -> bool:
+    """Nothing wider than the phone: no sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]

@@ -1,24 +1,14 @@
 """A customer on a phone (390 px): switches a product's styles, keeps it, sends it to the family."""
 
 import pytest
-from django.core import signing
 
 from customers.models import Customer, Favourite, Share, ShareOpen
 from tests.digital import effect_pictures, media_in_tmp, product, solution  # noqa: F401
-from wechat.identity import COOKIE, COOKIE_SALT
+from tests.identity import as_wechat_user_on
 
-from .conftest import screenshot
+from .conftest import fits_the_phone, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def as_wechat_user(page, live_server, openid: str) -> None:
-    value = signing.get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(f"{openid}|")
-    page.context.add_cookies([{"name": COOKIE, "value": value, "url": live_server.url}])
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_a_customer_switches_styles_keeps_the_product_and_shares_it(live_server, org, phone, settings):
@@ -27,7 +17,7 @@ def test_a_customer_switches_styles_keeps_the_product_and_shares_it(live_server,
     pictures = effect_pictures(sink)
     solution(products=[sink], name="北欧白 U 型厨房")
     wang = Customer.objects.create(openid="o-wang-phone", store=org.store_a1, owner_assistant=org.assistant)
-    as_wechat_user(phone, live_server, wang.openid)
+    as_wechat_user_on(phone, live_server, wang.openid)
 
     phone.goto(f"{live_server.url}/h5/products/{sink.sku}/")
     tabs = phone.locator(".seg__item")
@@ -61,7 +51,7 @@ def test_the_store_page_and_my_page_fit_the_phone(live_server, org, phone):
     sink = product()
     solution(products=[sink], name="干湿分离卫浴", room="bathroom")
     wang = Customer.objects.create(openid="o-wang-me", store=org.store_a1, owner_assistant=org.assistant)
-    as_wechat_user(phone, live_server, wang.openid)
+    as_wechat_user_on(phone, live_server, wang.openid)
     phone.goto(f"{live_server.url}/h5/stores/{org.store_a1.code}/")
     assert phone.locator(".card").count() == 1 and phone.locator(".team__card").count() >= 3
     assert fits_the_phone(phone)
@@ -76,7 +66,7 @@ def test_a_family_member_opens_the_link_on_their_phone(live_server, org, phone):
     sink = product()
     wang = Customer.objects.create(openid="o-wang-share", store=org.store_a1, owner_assistant=org.assistant)
     share = Share.objects.create(sharer=wang, page_type="product", page_id=sink.pk)
-    as_wechat_user(phone, live_server, "o-husband-phone")
+    as_wechat_user_on(phone, live_server, "o-husband-phone")
     phone.goto(f"{live_server.url}/s/{share.token}")
     phone.wait_for_url(f"**/h5/products/{sink.sku}/")
     husband = Customer.objects.get(openid="o-husband-phone")

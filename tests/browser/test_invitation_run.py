@@ -12,7 +12,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from invitations.models import InvitationEntry, InvitationTask
-from tests.browser.conftest import PHONE, browser, screenshot  # noqa: F401  (fixtures)
+from tests.browser.conftest import PHONE, browser, fits_the_phone, screenshot  # noqa: F401  (fixtures)
 from tests.factories import CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,10 +27,6 @@ def sign_in(page, url: str, user, landing: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(landing)
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
 
 
 def birthday_card(page):

@@ -1,13 +1,7 @@
 import pytest
-from django.core import signing
 
 from stores.services import qr_code_for
-from wechat.identity import COOKIE, COOKIE_SALT
-
-
-def as_wechat_user(client, openid: str, unionid: str = "") -> None:
-    """Give the test browser the signed identity cookie that OAuth would have left."""
-    client.cookies[COOKIE] = signing.get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(f"{openid}|{unionid}")
+from tests.identity import as_wechat_user  # noqa: F401 (the customers tests import it from here)
 
 
 @pytest.fixture

@@ -2,30 +2,12 @@
 opens the shared page is offered to join and joins with a tap, the assistant sees the household on
 the customer's page."""
 
-import pytest
-
 from customers.models import Consent, Customer, Share
 from customers.models.household import HouseholdMember
-from tests.digital import media_in_tmp, product, solution  # noqa: F401
+from tests.digital import media_in_tmp  # noqa: F401 (pictures of the shared page go to a temporary folder)
 
 from .conftest import as_wechat_user
-
-WECHAT = {"HTTP_USER_AGENT": "Mozilla/5.0 MicroMessenger/8.0"}
-
-
-@pytest.fixture
-def island(org):
-    return solution(products=[product()], name="岛台开放式厨房")
-
-
-@pytest.fixture
-def sharer(client, org, codes):
-    as_wechat_user(client, "o-wang")
-    client.get(f"/q/{codes['assistant'].token}")
-    customer = Customer.objects.get(openid="o-wang")
-    Customer.objects.filter(pk=customer.pk).update(name="王女士")
-    client.cookies.clear()
-    return Customer.objects.get(pk=customer.pk)
+from .test_share import WECHAT, island, sharer  # noqa: F401 (the sharer and the page, as in the share tests)
 
 
 def _share(client, island):

@@ -72,3 +72,14 @@ def test_head_office_undoes_with_a_reason_and_the_manager_cannot(client, org, tw
 def test_floor_staff_and_others_do_not_open_the_page(client, org, role, status):
     client.force_login(org.user(role))
     assert client.get(URL).status_code == status
+
+
+def test_head_office_reads_merges_identities_and_households_in_the_admin(client, org, twins):
+    a, b = twins
+    client.force_login(org.user("manager"))
+    client.post(URL + "merge/", {"keep": a.pk, "other": b.pk})
+    client.force_login(org.user("hq"))
+    merges = client.get("/admin/customers/customermerge/")
+    assert merges.status_code == 200 and "店长确认" in merges.content.decode()
+    for path in ("/admin/customers/customeridentity/", "/admin/customers/householdmember/"):
+        assert client.get(path).status_code == 200

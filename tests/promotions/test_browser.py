@@ -1,32 +1,18 @@
 """On a phone (390 x 844): a customer claims a coupon on the activity page and shows it in "my
 coupons"; the assistant types the code on the workbench, checks it and redeems it in one tap."""
 
-import os
-import shutil
 
 import pytest
 from django.core import signing
 
 from promotions.models import Redemption
-from tests.browser.conftest import ARTIFACTS, browser, phone, screenshot  # noqa: F401 (fixtures)
+from tests.browser.conftest import browser, fits_the_phone, phone, screenshot  # noqa: F401 (fixtures)
 from tests.factories import CustomerFactory
 from wechat.identity import COOKIE, COOKIE_SALT
 
 from .factories import CouponDefinitionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("PROMOTION_SHOTS", "")  # also copy the pictures here (a person looks at them)
-
-
-def shot(page, name):
-    screenshot(page, name)
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        shutil.copy(os.path.join(ARTIFACTS, f"{name}.png"), SHOTS)
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_claim_show_and_redeem_on_phones(live_server, org, phone):
@@ -44,14 +30,14 @@ def test_claim_show_and_redeem_on_phones(live_server, org, phone):
     phone.wait_for_selector(f"#coupon-{definition.pk} .coupon__done")
     assert "领取成功" in phone.text_content(f"#coupon-{definition.pk}")
     assert fits_the_phone(phone)
-    shot(phone, "h5-activity-claimed")
+    screenshot(phone, "h5-activity-claimed")
 
     phone.goto(f"{live_server.url}/h5/me/coupons/")
     code = phone.text_content(".mycoupon__code .code").strip()
     assert len(code.replace(" ", "")) == 12
     assert phone.evaluate("document.querySelector('.mycoupon__code img').naturalWidth") > 0
     assert fits_the_phone(phone)
-    shot(phone, "h5-my-coupons")
+    screenshot(phone, "h5-my-coupons")
 
     counter = phone.context.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                                 has_touch=True, locale="zh-CN").new_page()
@@ -66,9 +52,9 @@ def test_claim_show_and_redeem_on_phones(live_server, org, phone):
     counter.wait_for_selector(".redeem-card")
     assert "王* · 138****1234" in counter.text_content(".redeem-card")
     assert fits_the_phone(counter)
-    shot(counter, "workbench-redeem-verified")
+    screenshot(counter, "workbench-redeem-verified")
     counter.get_by_role("button", name="确认核销").click()
     counter.wait_for_selector(".redeem-card_done")
     assert Redemption.objects.get().assistant == org.assistant
-    shot(counter, "workbench-redeem-done")
+    screenshot(counter, "workbench-redeem-done")
     counter.context.close()

@@ -2,38 +2,18 @@
 result and says what was won, with the way to "my coupons" — and draws on the shake page with the
 button fallback."""
 
-import os
-import shutil
 
 import pytest
-from django.core import signing
 
 from promotions import draws as draws_module
 from promotions.models import Activity, Draw
-from tests.browser.conftest import ARTIFACTS, browser, phone, screenshot  # noqa: F401 (fixtures)
+from tests.browser.conftest import browser, fits_the_phone, phone, screenshot  # noqa: F401 (fixtures)
 from tests.factories import CustomerFactory
-from wechat.identity import COOKIE, COOKIE_SALT
+from tests.identity import as_wechat_user_on
 
 from .factories import PrizeDefinitionFactory, PrizeFactory, WheelFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("DRAW_SHOTS", "")  # also copy the pictures here (a person looks at them)
-
-
-def shot(page, name):
-    screenshot(page, name)
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        shutil.copy(os.path.join(ARTIFACTS, f"{name}.png"), SHOTS)
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= 390
-
-
-def signed_in(phone, live_server, customer):
-    value = signing.get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(f"{customer.openid}|")
-    phone.context.add_cookies([{"name": COOKIE, "value": value, "url": live_server.url}])
 
 
 def wheel_with_prizes():
@@ -52,13 +32,13 @@ def test_a_customer_plays_the_wheel_once_and_sees_the_prize(live_server, org, ph
     wheel, prizes = wheel_with_prizes()
     monkeypatch.setattr(draws_module.secrets, "randbelow", lambda n: 600)  # lands on 9折券 [500, 2000)
     customer = CustomerFactory(store=org.store_a1, openid="o-phone-wheel", name="李雷", mobile="13800002222")
-    signed_in(phone, live_server, customer)
+    as_wechat_user_on(phone, live_server, customer.openid)
 
     phone.goto(f"{live_server.url}/h5/activities/{wheel.pk}/")
     assert "今天还可以抽 3 次" in phone.text_content("#draw-left")
     assert phone.locator(".wheel__seg").count() == 8
     assert fits_the_phone(phone)
-    shot(phone, "h5-wheel")
+    screenshot(phone, "h5-wheel")
 
     phone.get_by_role("button", name="开始抽奖").click()
     phone.wait_for_selector("#draw-dialog:not([hidden]) .weui-dialog", timeout=15_000)
@@ -77,7 +57,7 @@ def test_a_customer_plays_the_wheel_once_and_sees_the_prize(live_server, org, ph
                    .dataset.prize;
     }})()""")
     assert under == str(prizes[1].pk)
-    shot(phone, "h5-wheel-won")
+    screenshot(phone, "h5-wheel-won")
 
     phone.click("#draw-dialog-coupons")
     phone.wait_for_url("**/h5/me/coupons/")
@@ -90,18 +70,18 @@ def test_the_shake_page_draws_with_the_button_and_says_thanks(live_server, org, 
     PrizeFactory(activity=shake, name="免费上门测量", chance="30.00")
     monkeypatch.setattr(draws_module.secrets, "randbelow", lambda n: 9999)  # no prize
     customer = CustomerFactory(store=org.store_a1, openid="o-phone-shake", mobile="13800003333")
-    signed_in(phone, live_server, customer)
+    as_wechat_user_on(phone, live_server, customer.openid)
 
     phone.goto(f"{live_server.url}/h5/activities/{shake.pk}/")
     assert fits_the_phone(phone)
-    shot(phone, "h5-shake")
+    screenshot(phone, "h5-shake")
     phone.get_by_role("button", name="摇不动？点这里").click()
     phone.wait_for_selector("#draw-dialog:not([hidden]) .weui-dialog", timeout=15_000)
     assert phone.text_content("#draw-dialog-title") == "谢谢参与"
     assert phone.is_hidden("#draw-dialog-coupons")
     assert phone.is_disabled("#draw-go")
     assert "今天的抽奖次数已用完" in phone.text_content("#draw-left")
-    shot(phone, "h5-shake-thanks")
+    screenshot(phone, "h5-shake-thanks")
 
 
 def test_shaking_the_phone_draws(live_server, org, phone, monkeypatch):
@@ -111,7 +91,7 @@ def test_shaking_the_phone_draws(live_server, org, phone, monkeypatch):
     prize = PrizeFactory(activity=shake, name="免费上门测量", chance="30.00")
     monkeypatch.setattr(draws_module.secrets, "randbelow", lambda n: 10)
     customer = CustomerFactory(store=org.store_a1, openid="o-phone-shaker", mobile="13800004444")
-    signed_in(phone, live_server, customer)
+    as_wechat_user_on(phone, live_server, customer.openid)
 
     phone.context.grant_permissions(["accelerometer", "gyroscope"])
     phone.goto(f"{live_server.url}/h5/activities/{shake.pk}/")

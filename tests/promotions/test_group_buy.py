@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,17 +24,13 @@ from promotions.models import Activity, Coupon, CouponDefinition
 from promotions.services import activity_codes_make, coupon_claim, coupon_redeem
 from stores.models import QRCode, Role
 from tests.factories import CustomerFactory, ProductFactory, StaffFactory
-from wechat.identity import COOKIE, COOKIE_SALT
+from tests.identity import as_wechat_user
 
 from .factories import ActivityFactory, CouponDefinitionFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 COMMUNITY = "徐汇苑"
-
-
-def as_wechat_user(client, openid: str) -> None:
-    client.cookies[COOKIE] = signing.get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(f"{openid}|")
 
 
 def text(response) -> str:

@@ -4,23 +4,18 @@ workbench's redeem page (assistant), the dashboard's redemptions with reversal (
 import re
 
 import pytest
-from django.core import signing
 from django.urls import reverse
 
 from promotions.models import Activity, Coupon, Redemption
 from promotions.services import coupon_claim, coupon_redeem
 from stores.models import Role
 from tests.factories import CustomerFactory, StaffFactory
-from wechat.identity import COOKIE, COOKIE_SALT
+from tests.identity import as_wechat_user
 
 from .factories import ActivityFactory, CouponDefinitionFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def as_wechat_user(client, openid: str) -> None:
-    client.cookies[COOKIE] = signing.get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(f"{openid}|")
 
 
 def text(response) -> str:

@@ -11,17 +11,14 @@
 """
 
 import base64
-import os
-import shutil
 
 import pytest
-from django.contrib.staticfiles import finders
 from PIL import Image
 
 from promotions.models import Redemption
 from promotions.services import coupon_claim
 from stores.qr_render import png_bytes
-from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS, PHONE, screenshot
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, screenshot
 from tests.browser.conftest import browser as browser  # noqa: PLC0414 (the fixture)
 from tests.conftest import CHROMIUM
 from tests.factories import CustomerFactory
@@ -29,23 +26,6 @@ from tests.factories import CustomerFactory
 from .factories import CouponDefinitionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("PROMOTION_SHOTS", "")
-
-
-def shot(page, name):
-    screenshot(page, name)
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        shutil.copy(os.path.join(ARTIFACTS, f"{name}.png"), SHOTS)
-
-
-@pytest.fixture(autouse=True)
-def jsqr_served(settings):
-    """Until config.settings serves node_modules/jsqr/dist as vendor/jsqr (test_scan.py checks
-    that it does), serve it here the same way, so these tests test the page, not the setting."""
-    if not finders.find("vendor/jsqr/jsQR.js"):
-        settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS,
-                                     ("vendor/jsqr", settings.NODE_MODULES / "jsqr" / "dist")]
 
 
 def y4m_of(picture: Image.Image, path: str, frames: int = 10) -> str:
@@ -117,7 +97,7 @@ def test_the_camera_reads_the_coupon_and_the_assistant_redeems_it(live_server, o
         assert page.input_value("#code") == coupon.code_display
         assert page.is_hidden("#scan-panel")  # the camera is off again
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        shot(page, "workbench-redeem-scanned")
+        screenshot(page, "workbench-redeem-scanned")
         page.get_by_role("button", name="确认核销").click()
         page.wait_for_selector(".redeem-card_done")
         assert Redemption.objects.get().coupon_id == coupon.pk
@@ -133,7 +113,7 @@ def test_the_decoder_reads_a_coupons_qr_picture_and_a_link(live_server, org, cou
     page = context.new_page()
     try:
         sign_in(page, live_server, org.assistant.user)
-        shot(page, "workbench-redeem-scan-button")
+        screenshot(page, "workbench-redeem-scan-button")
         for payload in (coupon.code, f"{live_server.url}/m/coupons/redeem/?code={coupon.code}"):
             picture = "data:image/png;base64," + base64.b64encode(png_bytes(payload)).decode()
             read = page.evaluate("""async (src) => {
@@ -166,9 +146,8 @@ window.wx = {
 
 def test_inside_wechat_the_page_configures_the_jssdk_and_uses_wechats_scanner(live_server, org, coupon, browser,
                                                                               wechat_settings, fake):
-    from django.db import connections
-
     from django.core.cache import cache
+    from django.db import connections
 
     wechat_settings.PUBLIC_BASE_URL = live_server.url
     cache.clear()  # no token or ticket of an earlier test's fake server (it would be refused, then refetched)
